@@ -1,0 +1,50 @@
+"""``runway server``: migrate the database, then serve the REST API with Uvicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from runway_core.config import DEFAULT_ARTIFACTS_URI, DEFAULT_BACKEND_URI, normalize_db_uri
+from runway_core.errors import InvalidInput
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(5000, help="Port to listen on."),
+    backend_uri: str = typer.Option(
+        DEFAULT_BACKEND_URI, help="Database: a SQLite path or URL, or postgresql+psycopg://…"
+    ),
+    artifacts_uri: str = typer.Option(DEFAULT_ARTIFACTS_URI, help="Folder or s3://bucket/prefix."),
+    workers: int = typer.Option(1, min=1, help="Uvicorn worker processes."),
+    log_level: str = typer.Option("info", help="Uvicorn log level."),
+) -> None:
+    """Serve the REST API (and the MLflow-compatible endpoints) on HOST:PORT."""
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise InvalidInput(
+            "the server needs its extra: pip install 'runway-tracker[server]'"
+        ) from exc
+    from runway_core.store.sql import SqlStore
+
+    backend = normalize_db_uri(backend_uri)
+    store = SqlStore(backend)  # migrates on open
+    store.close()
+    env = dict(os.environ)
+    env.update(RUNWAY_BACKEND_URI=backend, RUNWAY_ARTIFACTS_URI=artifacts_uri)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        env.setdefault("RUNWAY_SERVER_MODE", "true")
+    typer.echo(f"runway server on http://{host}:{port}  (database {backend})", err=True)
+    args = [
+        sys.executable, "-m", "uvicorn", "runway.api.app:create_app_from_env", "--factory",
+        "--host", host, "--port", str(port), "--workers", str(workers),
+        "--log-level", log_level, "--no-access-log",
+    ]
+    os.execve(sys.executable, args, env)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("server")(serve)

@@ -1,0 +1,110 @@
+"""The typed errors every Runway layer raises and understands.
+
+    RunwayError                 base; ``code`` is stable and documented, ``status`` the HTTP status
+     ├─ InvalidInput            400  a value, key or body is wrong (``field`` names it)
+     │   └─ InvalidFilter       400  a search filter or order_by does not parse (``position``)
+     ├─ Unauthorized            401
+     ├─ Forbidden               403
+     ├─ NotFound                404  an id or name does not exist
+     ├─ AlreadyExists           409  a unique name is taken
+     ├─ Conflict                409  the write contradicts stored state (e.g. a param's value)
+     ├─ PayloadTooLarge         413
+     └─ StoreUnavailable        503  the store or server cannot be reached
+
+The REST API maps ``status`` to the response and ``to_dict()`` to its body in one place;
+``HttpStore`` turns the body back into the same class with ``error_from_dict``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class RunwayError(Exception):
+    code: ClassVar[str] = "RUNWAY_ERROR"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str, *, field: str | None = None, position: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.position = position
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.position is not None:
+            body["position"] = self.position
+        return body
+
+
+class InvalidInput(RunwayError):
+    code = "INVALID_INPUT"
+    status = 400
+
+
+class InvalidFilter(InvalidInput):
+    code = "INVALID_FILTER"
+
+
+class Unauthorized(RunwayError):
+    code = "UNAUTHORIZED"
+    status = 401
+
+
+class Forbidden(RunwayError):
+    code = "FORBIDDEN"
+    status = 403
+
+
+class NotFound(RunwayError):
+    code = "NOT_FOUND"
+    status = 404
+
+
+class AlreadyExists(RunwayError):
+    code = "ALREADY_EXISTS"
+    status = 409
+
+
+class Conflict(RunwayError):
+    code = "CONFLICT"
+    status = 409
+
+
+class PayloadTooLarge(RunwayError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+
+
+class StoreUnavailable(RunwayError):
+    code = "STORE_UNAVAILABLE"
+    status = 503
+
+
+_BY_CODE: dict[str, type[RunwayError]] = {
+    cls.code: cls
+    for cls in (
+        InvalidInput,
+        InvalidFilter,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        AlreadyExists,
+        Conflict,
+        PayloadTooLarge,
+        StoreUnavailable,
+    )
+}
+
+
+def error_from_dict(body: dict[str, Any], status: int) -> RunwayError:
+    """Rebuild the exception a server raised from its JSON error body."""
+    cls = _BY_CODE.get(str(body.get("code")), RunwayError)
+    err = cls(
+        str(body.get("message", f"HTTP {status}")),
+        field=body.get("field"),
+        position=body.get("position"),
+    )
+    return err

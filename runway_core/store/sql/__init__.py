@@ -1,0 +1,32 @@
+"""``SqlStore``: the Store protocol on SQLite (embedded default, WAL) or PostgreSQL."""
+
+from __future__ import annotations
+
+from runway_core.store.sql.engine import make_engine, migrate
+from runway_core.store.sql.experiments import ExperimentsMixin
+from runway_core.store.sql.metrics import MetricsMixin
+from runway_core.store.sql.projects import ProjectsMixin
+from runway_core.store.sql.runs import RunsMixin
+
+
+class SqlStore(ProjectsMixin, ExperimentsMixin, RunsMixin, MetricsMixin):
+    """One store over one database; thread-safe, each call is its own transaction."""
+
+    def __init__(self, uri: str, *, artifacts_uri: str | None = None, migrate: bool = True):
+        self.uri = uri
+        self._engine = make_engine(uri)
+        self._artifacts_uri = artifacts_uri
+        if migrate:
+            self.migrate()
+
+    def migrate(self) -> None:
+        migrate(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+
+__all__ = ["SqlStore"]

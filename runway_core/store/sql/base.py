@@ -1,0 +1,63 @@
+"""Shared plumbing of the SQL store: sessions for reads and writes, and database-error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from runway_core.errors import AlreadyExists, NotFound, StoreUnavailable
+from runway_core.models import Run
+
+
+class SqlBase:
+    """Base of the ``SqlStore`` mixins (one per entity family); holds the engine."""
+
+    _engine: Engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                yield session
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database error: {exc.orig}") from exc
+
+    @contextmanager
+    def _write(self, conflict_message: str | None = None) -> Iterator[Session]:
+        """One transaction; commits on success, rolls back everything on any error."""
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(runway_write=True)
+                with Session(bind=conn, expire_on_commit=False) as session:
+                    try:
+                        yield session
+                        session.commit()
+                    except BaseException:
+                        session.rollback()
+                        raise
+                conn.commit()
+        except IntegrityError as exc:
+            if "foreign key" in str(exc.orig).lower():
+                raise NotFound(f"a referenced record does not exist: {exc.orig}") from exc
+            raise AlreadyExists(conflict_message or f"already exists: {exc.orig}") from exc
+        except OperationalError as exc:
+            raise StoreUnavailable(f"database error: {exc.orig}") from exc
+
+    @staticmethod
+    def _live_run(session: Session, run_id: str, *, allow_deleted: bool = False) -> Run:
+        run = session.get(Run, run_id)
+        if run is None or (run.deleted_at is not None and not allow_deleted):
+            raise NotFound(f"run {run_id!r} not found", field="run_id")
+        return run

@@ -1,0 +1,156 @@
+"""Experiments in the SQL store, with the per-experiment aggregates of the project page."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from runway_core.errors import AlreadyExists, NotFound
+from runway_core.models import (
+    Experiment,
+    ExperimentCreate,
+    ExperimentPublic,
+    ExperimentSummary,
+    ExperimentUpdate,
+    MetricSummary,
+    Project,
+    Run,
+)
+from runway_core.models._common import now_ms
+from runway_core.store.sql.base import SqlBase
+from runway_core.validation import check_key, check_name
+
+
+class ExperimentsMixin(SqlBase):
+    def create_experiment(
+        self, project_id: str, experiment: ExperimentCreate, *, exist_ok: bool = False
+    ) -> ExperimentPublic:
+        name = check_name(experiment.name, "name")
+        try:
+            with self._write(f"experiment {name!r} already exists in this project") as session:
+                if session.get(Project, project_id) is None:
+                    raise NotFound(f"project {project_id!r} not found", field="project_id")
+                row = Experiment.model_validate(
+                    experiment, update={"name": name, "project_id": project_id}
+                )
+                session.add(row)
+                session.flush()
+                return ExperimentPublic.model_validate(row)
+        except AlreadyExists:
+            if exist_ok:
+                return self.get_experiment_by_name(project_id, name)
+            raise
+
+    @staticmethod
+    def _experiment(session: Session, experiment_id: str) -> Experiment:
+        row = session.get(Experiment, experiment_id)
+        if row is None:
+            raise NotFound(f"experiment {experiment_id!r} not found", field="experiment_id")
+        return row
+
+    def get_experiment(self, experiment_id: str) -> ExperimentPublic:
+        with self._read() as session:
+            return ExperimentPublic.model_validate(self._experiment(session, experiment_id))
+
+    def get_experiment_by_name(self, project_id: str, name: str) -> ExperimentPublic:
+        with self._read() as session:
+            row = session.exec(
+                select(Experiment).where(
+                    Experiment.project_id == project_id, Experiment.name == name
+                )
+            ).first()
+            if row is None:
+                if session.get(Project, project_id) is None:
+                    raise NotFound(f"project {project_id!r} not found", field="project_id")
+                raise NotFound(f"experiment named {name!r} not found", field="name")
+            return ExperimentPublic.model_validate(row)
+
+    def list_experiments(
+        self, project_id: str, *, metric: str | None = None
+    ) -> list[ExperimentSummary]:
+        with self._read() as session:
+            project = session.get(Project, project_id)
+            if project is None:
+                raise NotFound(f"project {project_id!r} not found", field="project_id")
+            experiments = session.exec(
+                select(Experiment)
+                .where(Experiment.project_id == project_id)
+                .order_by(col(Experiment.created_at), col(Experiment.id))
+            ).all()
+            live = col(Run.deleted_at).is_(None)
+            counts = {
+                eid: (n, last)
+                for eid, n, last in session.exec(
+                    select(Run.experiment_id, func.count(), func.max(Run.updated_at))
+                    .where(Run.project_id == project_id, live)
+                    .group_by(Run.experiment_id)
+                ).all()
+            }
+            aggs: dict[str, tuple[float | None, float | None, float | None]] = {}
+            if metric:
+                check_key(metric, "metric")
+                best = func.min if project.primary_metric_goal == "min" and (
+                    project.primary_metric in (None, metric)
+                ) else func.max
+                rows = session.exec(
+                    select(
+                        Run.experiment_id,
+                        best(MetricSummary.last),
+                        func.avg(MetricSummary.last),
+                    )
+                    .join(Run, col(Run.id) == col(MetricSummary.run_id))
+                    .where(Run.project_id == project_id, MetricSummary.key == metric, live)
+                    .group_by(Run.experiment_id)
+                ).all()
+                latest = self._latest_values(session, project_id, metric)
+                for eid, b, mean in rows:
+                    aggs[eid] = (b, mean, latest.get(eid))
+            out = []
+            for e in experiments:
+                n, last = counts.get(e.id, (0, None))
+                b, mean, lv = aggs.get(e.id, (None, None, None))
+                out.append(
+                    ExperimentSummary.model_validate(
+                        e,
+                        update={
+                            "run_count": n,
+                            "last_activity": last,
+                            "metric_best": b,
+                            "metric_mean": mean,
+                            "metric_last": lv,
+                        },
+                    )
+                )
+            return out
+
+    @staticmethod
+    def _latest_values(session: Session, project_id: str, metric: str) -> dict[str, float | None]:
+        """Per experiment, the metric of its most recently started run that has it."""
+        rows = session.exec(
+            select(Run.experiment_id, MetricSummary.last)
+            .join(Run, col(Run.id) == col(MetricSummary.run_id))
+            .where(
+                Run.project_id == project_id,
+                MetricSummary.key == metric,
+                col(Run.deleted_at).is_(None),
+            )
+            .order_by(col(Run.start_time), col(Run.created_at))
+        ).all()
+        return dict(rows)
+
+    def update_experiment(self, experiment_id: str, update: ExperimentUpdate) -> ExperimentPublic:
+        data = update.model_dump(exclude_unset=True)
+        if "name" in data:
+            data["name"] = check_name(data["name"], "name")
+        with self._write(f"experiment {data.get('name')!r} already exists") as session:
+            row = self._experiment(session, experiment_id)
+            for key, value in data.items():
+                setattr(row, key, value)
+            row.updated_at = now_ms()
+            session.add(row)
+            session.flush()
+            return ExperimentPublic.model_validate(row)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        with self._write() as session:
+            session.delete(self._experiment(session, experiment_id))

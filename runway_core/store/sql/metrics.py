@@ -1,0 +1,288 @@
+"""Metric ingest (columnar batches → one chunk per key) and history reads with downsampling."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import case, insert
+from sqlmodel import Session, col, select
+
+from runway_core.errors import AlreadyExists, InvalidInput, NotFound
+from runway_core.metrics.downsample import lttb_indices
+from runway_core.metrics.packing import pack_floats, pack_ints, unpack_floats, unpack_ints
+from runway_core.models import (
+    IngestedBatch,
+    MetricBatch,
+    MetricBatchResult,
+    MetricChunk,
+    MetricSeries,
+    MetricSeriesIn,
+    MetricSummary,
+)
+from runway_core.models._common import now_ms
+from runway_core.store.sql.base import SqlBase
+from runway_core.validation import check_key
+
+INT64_MAX = 2**63 - 1
+MAX_POINTS_PER_BATCH = 1_000_000
+
+
+class _Prepared:
+    """One key of a batch, validated, with the summary of its points."""
+
+    __slots__ = ("count", "key", "last", "last_step", "last_ts", "steps", "timestamps", "values",
+                 "vmax", "vmin")
+
+    def __init__(self, key: str, steps: list[int], timestamps: list[int], values: list[float]):
+        self.key, self.steps, self.timestamps, self.values = key, steps, timestamps, values
+        self.count = len(values)
+        finite = [v for v in values if not math.isnan(v)]
+        self.vmin = min(finite) if finite else None
+        self.vmax = max(finite) if finite else None
+        # The last point is the one at the highest step; among equal steps, the later one.
+        best = 0
+        for i in range(1, self.count):
+            if steps[i] >= steps[best]:
+                best = i
+        self.last_step, self.last_ts = steps[best], timestamps[best]
+        self.last = None if math.isnan(values[best]) else values[best]
+
+
+def _check_int_list(items: Sequence[Any], field: str, *, minimum: int) -> list[int]:
+    out = []
+    for i, v in enumerate(items):
+        if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= INT64_MAX:
+            raise InvalidInput(
+                f"{field}[{i}] must be an integer between {minimum} and 2^63-1, got {v!r}",
+                field=f"{field}.{i}",
+            )
+        out.append(v)
+    return out
+
+
+def _prepare(key: str, series: MetricSeriesIn, next_step: int, now: int) -> _Prepared:
+    field = f"metrics.{key}"
+    n = len(series.values)
+    if n == 0:
+        raise InvalidInput(f"{field}.values must not be empty", field=f"{field}.values")
+    values: list[float] = []
+    for i, v in enumerate(series.values):
+        if v is None:
+            values.append(math.nan)
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise InvalidInput(f"{field}.values[{i}] must be a number, got {v!r}",
+                               field=f"{field}.values.{i}")
+        else:
+            values.append(float(v))
+    for name, arr in (("steps", series.steps), ("timestamps", series.timestamps)):
+        if arr is not None and len(arr) != n:
+            raise InvalidInput(
+                f"{field}: {name} has {len(arr)} items but values has {n}; the arrays must have "
+                "the same length",
+                field=f"{field}.{name}",
+            )
+    steps = (
+        _check_int_list(series.steps, f"{field}.steps", minimum=-INT64_MAX)
+        if series.steps is not None
+        else list(range(next_step, next_step + n))
+    )
+    stamps = (
+        _check_int_list(series.timestamps, f"{field}.timestamps", minimum=0)
+        if series.timestamps is not None
+        else [now] * n
+    )
+    return _Prepared(key, steps, stamps, values)
+
+
+class MetricsMixin(SqlBase):
+    def log_metrics(self, run_id: str, batch: MetricBatch) -> MetricBatchResult:
+        for key in batch.metrics:
+            check_key(key, f"metrics.{key}")
+        total = sum(len(s.values) for s in batch.metrics.values())
+        if total > MAX_POINTS_PER_BATCH:
+            raise InvalidInput(
+                f"batch has {total} points; the limit is {MAX_POINTS_PER_BATCH} per request",
+                field="metrics",
+            )
+        now = now_ms()
+        try:
+            with self._write() as session:
+                self._live_run(session, run_id, allow_deleted=False)
+                if batch.batch_id is not None:
+                    # Inserted first: a concurrent retry of the same batch blocks here and then
+                    # fails on the primary key, so exactly one copy is stored.
+                    session.execute(
+                        insert(IngestedBatch).values(batch_id=batch.batch_id, run_id=run_id)
+                    )
+                needs_next = [k for k, s in batch.metrics.items() if s.steps is None]
+                next_steps = self._next_steps(session, run_id, needs_next)
+                prepared = [
+                    _prepare(key, series, next_steps.get(key, 0), now)
+                    for key, series in batch.metrics.items()
+                ]
+                if prepared:
+                    self._insert_chunks(session, run_id, prepared)
+                    self._upsert_summaries(session, run_id, prepared)
+        except AlreadyExists:
+            # _write maps the primary-key violation of a repeated batch id to AlreadyExists.
+            if batch.batch_id is not None and self._batch_seen(batch.batch_id):
+                return MetricBatchResult(points=0, duplicate=True)
+            raise
+        return MetricBatchResult(points=total)
+
+    def _batch_seen(self, batch_id: str) -> bool:
+        with self._read() as session:
+            return session.get(IngestedBatch, batch_id) is not None
+
+    @staticmethod
+    def _next_steps(session: Session, run_id: str, keys: list[str]) -> dict[str, int]:
+        if not keys:
+            return {}
+        rows = session.exec(
+            select(MetricSummary.key, MetricSummary.last_step).where(
+                MetricSummary.run_id == run_id, col(MetricSummary.key).in_(keys)
+            )
+        ).all()
+        return {k: s + 1 for k, s in rows}
+
+    @staticmethod
+    def _insert_chunks(session: Session, run_id: str, prepared: list[_Prepared]) -> None:
+        session.execute(
+            insert(MetricChunk),
+            [
+                {
+                    "run_id": run_id,
+                    "key": p.key,
+                    "step_min": min(p.steps),
+                    "step_max": max(p.steps),
+                    "count": p.count,
+                    "vmin": p.vmin,
+                    "vmax": p.vmax,
+                    "steps": pack_ints(p.steps),
+                    "timestamps": pack_ints(p.timestamps),
+                    "values": pack_floats(p.values),
+                }
+                for p in prepared
+            ],
+        )
+
+    def _upsert_summaries(self, session: Session, run_id: str, prepared: list[_Prepared]) -> None:
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+        table = MetricSummary.__table__  # type: ignore[attr-defined]
+        stmt = dialect_insert(table)
+        ex = stmt.excluded
+        newer = ex.last_step >= table.c.last_step
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["run_id", "key"],
+            set_={
+                "last": case((newer, ex.last), else_=table.c.last),
+                "last_timestamp": case((newer, ex.last_timestamp), else_=table.c.last_timestamp),
+                "last_step": case((newer, ex.last_step), else_=table.c.last_step),
+                "min": case(
+                    (table.c.min.is_(None), ex.min),
+                    (ex.min < table.c.min, ex.min),
+                    else_=table.c.min,
+                ),
+                "max": case(
+                    (table.c.max.is_(None), ex.max),
+                    (ex.max > table.c.max, ex.max),
+                    else_=table.c.max,
+                ),
+                "count": table.c.count + ex.count,
+            },
+        )
+        session.execute(
+            stmt,
+            [
+                {
+                    "run_id": run_id,
+                    "key": p.key,
+                    "last": p.last,
+                    "last_step": p.last_step,
+                    "last_timestamp": p.last_ts,
+                    "min": p.vmin,
+                    "max": p.vmax,
+                    "count": p.count,
+                }
+                for p in prepared
+            ],
+        )
+
+    def get_metric_history(
+        self, run_id: str, key: str, *, max_points: int | None = None
+    ) -> MetricSeries:
+        if max_points is not None and max_points < 3:
+            raise InvalidInput("max_points must be at least 3", field="max_points")
+        with self._read() as session:
+            self._live_run(session, run_id, allow_deleted=True)
+            chunks = session.exec(
+                select(MetricChunk.steps, MetricChunk.timestamps, MetricChunk.values)
+                .where(MetricChunk.run_id == run_id, MetricChunk.key == key)
+                .order_by(col(MetricChunk.step_min), col(MetricChunk.id))
+            ).all()
+        if not chunks:
+            raise NotFound(f"run {run_id!r} has no metric {key!r}", field="key")
+        return _series_from_chunks(run_id, key, chunks, max_points)
+
+
+def _series_from_chunks(
+    run_id: str, key: str, chunks: Sequence[Any], max_points: int | None
+) -> MetricSeries:
+    try:
+        import numpy as np
+    except ImportError:
+        return _series_pure(run_id, key, chunks, max_points)
+    steps = np.concatenate([np.frombuffer(c[0], dtype="<i8") for c in chunks])
+    stamps = np.concatenate([np.frombuffer(c[1], dtype="<i8") for c in chunks])
+    values = np.concatenate([np.frombuffer(c[2], dtype="<f8") for c in chunks])
+    if len(steps) > 1 and bool((steps[1:] < steps[:-1]).any()):
+        order = np.argsort(steps, kind="stable")
+        steps, stamps, values = steps[order], stamps[order], values[order]
+    total = len(steps)
+    downsampled = max_points is not None and total > max_points
+    if downsampled:
+        idx = np.asarray(lttb_indices(steps, values, max_points or total))
+        steps, stamps, values = steps[idx], stamps[idx], values[idx]
+    vals: list[float | None] = [None if v != v else v for v in values.tolist()]
+    return MetricSeries(
+        run_id=run_id,
+        key=key,
+        steps=steps.tolist(),
+        timestamps=stamps.tolist(),
+        values=vals,
+        total_points=total,
+        downsampled=downsampled,
+    )
+
+
+def _series_pure(
+    run_id: str, key: str, chunks: Sequence[Any], max_points: int | None
+) -> MetricSeries:
+    steps: list[int] = []
+    stamps: list[int] = []
+    values: list[float] = []
+    for s, t, v in chunks:
+        steps.extend(unpack_ints(s))
+        stamps.extend(unpack_ints(t))
+        values.extend(unpack_floats(v))
+    order = sorted(range(len(steps)), key=steps.__getitem__)
+    total = len(steps)
+    downsampled = max_points is not None and total > max_points
+    if downsampled:
+        xs = [float(steps[i]) for i in order]
+        ys = [values[i] for i in order]
+        order = [order[i] for i in lttb_indices(xs, ys, max_points or total)]
+    return MetricSeries(
+        run_id=run_id,
+        key=key,
+        steps=[steps[i] for i in order],
+        timestamps=[stamps[i] for i in order],
+        values=[None if math.isnan(values[i]) else values[i] for i in order],
+        total_points=total,
+        downsampled=downsampled,
+    )

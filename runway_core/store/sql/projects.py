@@ -1,0 +1,136 @@
+"""Projects in the SQL store."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from runway_core.errors import AlreadyExists, InvalidInput, NotFound
+from runway_core.models import (
+    Experiment,
+    MetricSummary,
+    Project,
+    ProjectCreate,
+    ProjectPublic,
+    ProjectSummary,
+    ProjectUpdate,
+    Run,
+)
+from runway_core.models._common import now_ms
+from runway_core.store.sql.base import SqlBase
+from runway_core.validation import check_key, check_name
+
+
+def _check_goal(goal: str | None) -> None:
+    if goal is not None and goal not in ("max", "min"):
+        raise InvalidInput("primary_metric_goal must be 'max' or 'min'", field="primary_metric_goal")
+
+
+class ProjectsMixin(SqlBase):
+    def create_project(self, project: ProjectCreate, *, exist_ok: bool = False) -> ProjectPublic:
+        name = check_name(project.name, "name")
+        _check_goal(project.primary_metric_goal)
+        if project.primary_metric:
+            check_key(project.primary_metric, "primary_metric")
+        try:
+            with self._write(f"project {name!r} already exists") as session:
+                row = Project.model_validate(project, update={"name": name})
+                session.add(row)
+                session.flush()
+                return ProjectPublic.model_validate(row)
+        except AlreadyExists:
+            if exist_ok:
+                return self.get_project_by_name(name)
+            raise
+
+    def _project(self, session: Session, project_id: str) -> Project:
+        row = session.get(Project, project_id)
+        if row is None:
+            raise NotFound(f"project {project_id!r} not found", field="project_id")
+        return row
+
+    def get_project(self, project_id: str) -> ProjectPublic:
+        with self._read() as session:
+            return ProjectPublic.model_validate(self._project(session, project_id))
+
+    def get_project_by_name(self, name: str) -> ProjectPublic:
+        with self._read() as session:
+            row = session.exec(select(Project).where(Project.name == name)).first()
+            if row is None:
+                raise NotFound(f"project named {name!r} not found", field="name")
+            return ProjectPublic.model_validate(row)
+
+    def list_projects(self, *, search: str | None = None) -> list[ProjectSummary]:
+        with self._read() as session:
+            query = select(Project).order_by(col(Project.created_at))
+            if search:
+                query = query.where(func.lower(Project.name).contains(search.lower()))
+            projects = session.exec(query).all()
+            if not projects:
+                return []
+            ids = [p.id for p in projects]
+            exp_counts = dict(
+                session.exec(  # type: ignore[arg-type]
+                    select(Experiment.project_id, func.count())
+                    .where(col(Experiment.project_id).in_(ids))
+                    .group_by(Experiment.project_id)
+                ).all()
+            )
+            run_stats = {
+                pid: (count, last)
+                for pid, count, last in session.exec(
+                    select(Run.project_id, func.count(), func.max(Run.updated_at))
+                    .where(col(Run.project_id).in_(ids), col(Run.deleted_at).is_(None))
+                    .group_by(Run.project_id)
+                ).all()
+            }
+            out = []
+            for p in projects:
+                count, last = run_stats.get(p.id, (0, None))
+                out.append(
+                    ProjectSummary.model_validate(
+                        p,
+                        update={
+                            "experiment_count": exp_counts.get(p.id, 0),
+                            "run_count": count,
+                            "last_activity": last or p.updated_at,
+                            "best_value": self._best_value(session, p),
+                        },
+                    )
+                )
+            return out
+
+    @staticmethod
+    def _best_value(session: Session, project: Project) -> float | None:
+        if not project.primary_metric:
+            return None
+        agg = func.min if project.primary_metric_goal == "min" else func.max
+        return session.exec(
+            select(agg(MetricSummary.last))
+            .join(Run, col(Run.id) == col(MetricSummary.run_id))
+            .where(
+                Run.project_id == project.id,
+                MetricSummary.key == project.primary_metric,
+                col(Run.deleted_at).is_(None),
+            )
+        ).one()
+
+    def update_project(self, project_id: str, update: ProjectUpdate) -> ProjectPublic:
+        data = update.model_dump(exclude_unset=True)
+        if "name" in data:
+            data["name"] = check_name(data["name"], "name")
+        _check_goal(data.get("primary_metric_goal"))
+        if data.get("primary_metric"):
+            check_key(data["primary_metric"], "primary_metric")
+        with self._write(f"project {data.get('name')!r} already exists") as session:
+            row = self._project(session, project_id)
+            for key, value in data.items():
+                setattr(row, key, value)
+            row.updated_at = now_ms()
+            session.add(row)
+            session.flush()
+            return ProjectPublic.model_validate(row)
+
+    def delete_project(self, project_id: str) -> None:
+        with self._write() as session:
+            session.delete(self._project(session, project_id))

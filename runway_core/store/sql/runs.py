@@ -1,0 +1,241 @@
+"""Runs, params and tags in the SQL store."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from runway_core.models import (
+    Experiment,
+    MetricSummary,
+    MetricSummaryPublic,
+    Param,
+    Run,
+    RunCreate,
+    RunPublic,
+    RunStatus,
+    RunUpdate,
+    Tag,
+)
+from runway_core.models._common import new_id, now_ms
+from runway_core.store.sql.base import SqlBase
+from runway_core.validation import check_key, check_name, check_tag_value, flatten_params
+
+_ID_CHARS = set("0123456789abcdefABCDEF-_")
+
+
+def _param_row(run_id: str, key: str, value: Any) -> Param:
+    num: float | None = None
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        num = float(value)
+        text = json.dumps(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = json.dumps(value)
+    return Param(run_id=run_id, key=key, value=json.dumps(value), num=num, text=text)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+
+def _clean_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()
+    }
+
+
+def load_run_publics(
+    session: Session, runs: Sequence[Run], *, include_data: bool = True
+) -> list[RunPublic]:
+    """Runs → RunPublic, loading params, tags and metric summaries in one query each."""
+    if not runs:
+        return []
+    params: dict[str, dict[str, Any]] = defaultdict(dict)
+    tags: dict[str, dict[str, str]] = defaultdict(dict)
+    metrics: dict[str, dict[str, MetricSummaryPublic]] = defaultdict(dict)
+    if include_data:
+        ids = [r.id for r in runs]
+        for p in session.exec(select(Param).where(col(Param.run_id).in_(ids))).all():
+            params[p.run_id][p.key] = json.loads(p.value)
+        for t in session.exec(select(Tag).where(col(Tag.run_id).in_(ids))).all():
+            tags[t.run_id][t.key] = t.value
+        for m in session.exec(
+            select(MetricSummary).where(col(MetricSummary.run_id).in_(ids))
+        ).all():
+            metrics[m.run_id][m.key] = MetricSummaryPublic.model_validate(m, from_attributes=True)
+    return [
+        RunPublic.model_validate(
+            r,
+            update={"params": params[r.id], "tags": tags[r.id], "metrics": metrics[r.id]},
+        )
+        for r in runs
+    ]
+
+
+class RunsMixin(SqlBase):
+    def _new_run(
+        self, session: Session, run: RunCreate, experiments: dict[str, Experiment]
+    ) -> tuple[Run, list[Param], list[Tag]]:
+        exp = experiments.get(run.experiment_id) or session.get(Experiment, run.experiment_id)
+        if exp is None:
+            raise NotFound(f"experiment {run.experiment_id!r} not found", field="experiment_id")
+        experiments[exp.id] = exp
+        if run.id is not None and (not run.id or not set(run.id) <= _ID_CHARS):
+            raise InvalidInput("id must be 1-32 hex characters", field="id")
+        data = run.model_dump(exclude={"params", "tags", "id"})
+        if data.get("name") is not None:
+            data["name"] = check_name(data["name"], "name")
+        if data["start_time"] is None and run.status != RunStatus.queued:
+            data["start_time"] = now_ms()
+        row = Run(**data, id=run.id or new_id(), project_id=exp.project_id)
+        params = [_param_row(row.id, k, v) for k, v in flatten_params(run.params).items()]
+        tags = [Tag(run_id=row.id, key=k, value=v) for k, v in _clean_tags(run.tags).items()]
+        return row, params, tags
+
+    def create_run(self, run: RunCreate) -> RunPublic:
+        return self.create_runs([run])[0]
+
+    def create_runs(self, runs: Sequence[RunCreate]) -> list[RunPublic]:
+        experiments: dict[str, Experiment] = {}
+        with self._write("a run with this id already exists") as session:
+            rows: list[Run] = []
+            children: list[Param | Tag] = []
+            for i, run in enumerate(runs):
+                try:
+                    row, params, tags = self._new_run(session, run, experiments)
+                    rows.append(row)
+                    children += params
+                    children += tags
+                except (InvalidInput, NotFound) as exc:
+                    if len(runs) > 1:
+                        exc.message = f"runs[{i}]: {exc.message}"
+                        exc.field = f"runs.{i}.{exc.field}" if exc.field else f"runs.{i}"
+                        exc.args = (exc.message,)
+                    raise
+            # Without ORM relationships the unit of work does not order parents first.
+            session.add_all(rows)
+            session.flush()
+            session.add_all(children)
+            session.flush()
+            return load_run_publics(session, rows)
+
+    def get_run(self, run_id: str) -> RunPublic:
+        with self._read() as session:
+            run = self._live_run(session, run_id, allow_deleted=True)
+            return load_run_publics(session, [run])[0]
+
+    def update_run(self, run_id: str, update: RunUpdate) -> RunPublic:
+        data = update.model_dump(exclude_unset=True)
+        if data.get("name") is not None:
+            data["name"] = check_name(data["name"], "name")
+        if data.get("end_time") is not None and data["end_time"] < 0:
+            raise InvalidInput("end_time must be epoch milliseconds ≥ 0", field="end_time")
+        with self._write() as session:
+            run = self._live_run(session, run_id)
+            for key, value in data.items():
+                setattr(run, key, value)
+            status = RunStatus(run.status)
+            if status.is_terminal and run.end_time is None:
+                run.end_time = now_ms()
+            if status == RunStatus.running:
+                run.end_time = data.get("end_time")
+                if run.start_time is None:
+                    run.start_time = now_ms()
+            run.updated_at = now_ms()
+            session.add(run)
+            session.flush()
+            return load_run_publics(session, [run])[0]
+
+    def delete_run(self, run_id: str) -> None:
+        with self._write() as session:
+            run = self._live_run(session, run_id)
+            run.deleted_at = now_ms()
+            session.add(run)
+
+    def restore_run(self, run_id: str) -> RunPublic:
+        with self._write() as session:
+            run = self._live_run(session, run_id, allow_deleted=True)
+            run.deleted_at = None
+            run.updated_at = now_ms()
+            session.add(run)
+            session.flush()
+            return load_run_publics(session, [run])[0]
+
+    def log_params(
+        self, run_id: str, params: Mapping[str, Any], *, overwrite: bool = False
+    ) -> None:
+        flat = flatten_params(params)
+        # A concurrent writer may insert the same new key between our read and insert; the
+        # retry re-reads and then compares values like any other repeat.
+        for attempt in range(3):
+            try:
+                self._log_params_once(run_id, flat, overwrite)
+                return
+            except AlreadyExists:
+                if attempt == 2:
+                    raise
+
+    def _log_params_once(self, run_id: str, flat: dict[str, Any], overwrite: bool) -> None:
+        with self._write("param written concurrently") as session:
+            run = self._live_run(session, run_id)
+            existing = {
+                p.key: p
+                for p in session.exec(
+                    select(Param).where(Param.run_id == run_id, col(Param.key).in_(list(flat)))
+                ).all()
+            }
+            for key, value in flat.items():
+                old = existing.get(key)
+                if old is None:
+                    session.add(_param_row(run_id, key, value))
+                elif not _same_value(stored := json.loads(old.value), value):
+                    if not overwrite:
+                        raise Conflict(
+                            f"param {key!r} is already {stored!r}; refusing to change it to "
+                            f"{value!r} (pass overwrite=true to replace it)",
+                            field=f"params.{key}",
+                        )
+                    fresh = _param_row(run_id, key, value)
+                    old.value, old.num, old.text = fresh.value, fresh.num, fresh.text
+                    session.add(old)
+            run.updated_at = now_ms()
+            session.add(run)
+
+    def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
+        clean = _clean_tags(tags)
+        for attempt in range(3):
+            try:
+                with self._write("tag written concurrently") as session:
+                    run = self._live_run(session, run_id)
+                    existing = {
+                        t.key: t
+                        for t in session.exec(
+                            select(Tag).where(Tag.run_id == run_id, col(Tag.key).in_(list(clean)))
+                        ).all()
+                    }
+                    for key, value in clean.items():
+                        tag = existing.get(key) or Tag(run_id=run_id, key=key, value=value)
+                        tag.value = value
+                        session.add(tag)
+                    run.updated_at = now_ms()
+                    session.add(run)
+                return
+            except AlreadyExists:
+                if attempt == 2:
+                    raise
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        with self._write() as session:
+            self._live_run(session, run_id)
+            result = session.exec(delete(Tag).where(Tag.run_id == run_id, Tag.key == key))  # type: ignore[call-overload]
+            if not result.rowcount:
+                raise NotFound(f"run {run_id!r} has no tag {key!r}", field="key")

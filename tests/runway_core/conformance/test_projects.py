@@ -1,0 +1,90 @@
+"""Projects and experiments behave the same on every store."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from runway_core.errors import AlreadyExists, InvalidInput, NotFound
+from runway_core.models import (
+    ExperimentCreate,
+    ExperimentUpdate,
+    MetricBatch,
+    MetricSeriesIn,
+    ProjectCreate,
+    ProjectUpdate,
+    RunCreate,
+)
+from runway_core.store import Store
+
+
+def test_project_crud(store: Store) -> None:
+    p = store.create_project(ProjectCreate(name="digits", description="d"))
+    assert store.get_project(p.id).name == "digits"
+    assert store.get_project_by_name("digits").id == p.id
+    updated = store.update_project(p.id, ProjectUpdate(description="new", primary_metric="acc"))
+    assert (updated.description, updated.primary_metric) == ("new", "acc")
+    assert [x.name for x in store.list_projects()] == ["digits"]
+    store.delete_project(p.id)
+    with pytest.raises(NotFound):
+        store.get_project(p.id)
+
+
+def test_duplicate_project_name_conflicts_unless_exist_ok(store: Store) -> None:
+    p = store.create_project(ProjectCreate(name="digits"))
+    with pytest.raises(AlreadyExists, match="digits"):
+        store.create_project(ProjectCreate(name="digits"))
+    assert store.create_project(ProjectCreate(name="digits"), exist_ok=True).id == p.id
+    assert len(store.list_projects()) == 1
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 251])
+def test_bad_project_names_are_refused(store: Store, name: str) -> None:
+    # Too long is caught by the pydantic model itself, at the call site; both name the field.
+    with pytest.raises((InvalidInput, ValidationError), match="name"):
+        store.create_project(ProjectCreate(name=name))
+    assert store.list_projects() == []
+
+
+def test_unknown_ids_are_not_found(store: Store) -> None:
+    with pytest.raises(NotFound):
+        store.get_project("0" * 32)
+    with pytest.raises(NotFound):
+        store.get_experiment("0" * 32)
+    with pytest.raises(NotFound):
+        store.create_experiment("0" * 32, ExperimentCreate(name="x"))
+    with pytest.raises(NotFound):
+        store.get_project_by_name("nope")
+
+
+def test_experiment_names_unique_within_a_project_only(store: Store) -> None:
+    a = store.create_project(ProjectCreate(name="a"))
+    b = store.create_project(ProjectCreate(name="b"))
+    e1 = store.create_experiment(a.id, ExperimentCreate(name="svm"))
+    store.create_experiment(b.id, ExperimentCreate(name="svm"))
+    with pytest.raises(AlreadyExists):
+        store.create_experiment(a.id, ExperimentCreate(name="svm"))
+    assert store.create_experiment(a.id, ExperimentCreate(name="svm"), exist_ok=True).id == e1.id
+    assert store.get_experiment_by_name(a.id, "svm").id == e1.id
+    renamed = store.update_experiment(e1.id, ExperimentUpdate(name="linear svm"))
+    assert renamed.name == "linear svm"
+
+
+def test_summaries_count_runs_and_aggregate_the_metric(store: Store) -> None:
+    p = store.create_project(ProjectCreate(name="digits", primary_metric="acc"))
+    exps = [store.create_experiment(p.id, ExperimentCreate(name=n)) for n in ("svm", "mlp")]
+    accs = {exps[0].id: [0.8, 0.9], exps[1].id: [0.7]}
+    for eid, values in accs.items():
+        for v in values:
+            run = store.create_run(RunCreate(experiment_id=eid))
+            store.log_metrics(run.id, MetricBatch(metrics={"acc": MetricSeriesIn(values=[v])}))
+    [summary] = store.list_projects()
+    assert (summary.experiment_count, summary.run_count, summary.best_value) == (2, 3, 0.9)
+    rows = store.list_experiments(p.id, metric="acc")
+    assert [r.name for r in rows] == ["svm", "mlp"]  # creation order
+    assert [r.run_count for r in rows] == [2, 1]
+    assert rows[0].metric_best == 0.9
+    assert rows[0].metric_mean == pytest.approx(0.85)
+    assert rows[1].metric_best == 0.7
+    assert store.list_projects(search="DIG")[0].id == p.id
+    assert store.list_projects(search="zzz") == []
