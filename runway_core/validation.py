@@ -1,4 +1,4 @@
-"""Checks on keys, names and values shared by every store, so all transports refuse the same input."""
+"""Checks on keys, names and values shared by every store, so all transports refuse alike."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Autogenerate an Alembic revision from the models: python scripts/new_migration.py "message" [rev]."""
+"""Autogenerate an Alembic revision from the models: new_migration.py "message" [rev]."""
 
 import sys
 import tempfile

@@ -15,9 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-PG_ADMIN_URI = os.environ.get(
-    "RUNWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_ADMIN_URI = os.environ.get("RUNWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def free_port() -> int:
@@ -101,9 +99,22 @@ def start_server(
     artifacts_uri = artifacts_uri or str(tmp_path / "server-artifacts")
     log_path = tmp_path / f"server-{port}.log"
     cmd = [
-        sys.executable, "-m", "runway.cli", "server", "--host", "127.0.0.1",
-        "--port", str(port), "--backend-uri", backend_uri,
-        "--artifacts-uri", artifacts_uri, "--workers", str(workers), "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "runway.cli",
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backend-uri",
+        backend_uri,
+        "--artifacts-uri",
+        artifacts_uri,
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
     ]
     full_env = {**os.environ, **(env or {})}
     with log_path.open("wb") as log:
@@ -140,3 +151,11 @@ def live_server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 @pytest.fixture
 def live_server(live_server_factory: Callable[..., LiveServer]) -> LiveServer:
     return live_server_factory()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A run that selects no test is an error (exit 4), never pytest's silent "no tests" (5)."""
+    if not session.items and not session.config.option.collectonly:
+        raise pytest.UsageError(
+            "no tests were collected: check the test paths and the -k / -m expressions"
+        )

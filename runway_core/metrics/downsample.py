@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 
-def lttb_indices(x: Sequence[float], y: Sequence[float], threshold: int) -> list[int]:
+def lttb_indices(x: Sequence[float] | Any, y: Sequence[float] | Any, threshold: int) -> list[int]:
     """Indices of the points LTTB keeps; NaN values are kept out of the triangle areas."""
     n = len(x)
     if threshold >= n or threshold < 3:

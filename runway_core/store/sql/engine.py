@@ -35,6 +35,7 @@ def make_engine(uri: str) -> Engine:
             poolclass=StaticPool if memory else None,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+
         # pysqlite defers BEGIN and upgrades read locks to write locks late, which fails at once
         # under concurrent writers. We issue BEGIN ourselves: IMMEDIATE for write transactions
         # (connections marked ``runway_write``), so writers queue on busy_timeout instead.

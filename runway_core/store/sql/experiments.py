@@ -89,9 +89,12 @@ class ExperimentsMixin(SqlBase):
             aggs: dict[str, tuple[float | None, float | None, float | None]] = {}
             if metric:
                 check_key(metric, "metric")
-                best = func.min if project.primary_metric_goal == "min" and (
-                    project.primary_metric in (None, metric)
-                ) else func.max
+                best = (
+                    func.min
+                    if project.primary_metric_goal == "min"
+                    and (project.primary_metric in (None, metric))
+                    else func.max
+                )
                 rows = session.exec(
                     select(
                         Run.experiment_id,

@@ -32,50 +32,47 @@ MAX_POINTS_PER_BATCH = 1_000_000
 class _Prepared:
     """One key of a batch, validated, with the summary of its points."""
 
-    __slots__ = ("count", "key", "last", "last_step", "last_ts", "steps", "timestamps", "values",
-                 "vmax", "vmin")
+    __slots__ = (
+        "count",
+        "key",
+        "last",
+        "last_step",
+        "last_ts",
+        "steps",
+        "timestamps",
+        "values",
+        "vmax",
+        "vmin",
+    )
 
     def __init__(self, key: str, steps: list[int], timestamps: list[int], values: list[float]):
         self.key, self.steps, self.timestamps, self.values = key, steps, timestamps, values
-        self.count = len(values)
-        finite = [v for v in values if not math.isnan(v)]
+        n = self.count = len(values)
+        finite = [v for v in values if v == v]  # NaN != NaN
         self.vmin = min(finite) if finite else None
         self.vmax = max(finite) if finite else None
         # The last point is the one at the highest step; among equal steps, the later one.
-        best = 0
-        for i in range(1, self.count):
-            if steps[i] >= steps[best]:
-                best = i
+        best = n - 1 - max(range(n), key=lambda i: steps[n - 1 - i])
         self.last_step, self.last_ts = steps[best], timestamps[best]
         self.last = None if math.isnan(values[best]) else values[best]
 
 
-def _check_int_list(items: Sequence[Any], field: str, *, minimum: int) -> list[int]:
-    out = []
-    for i, v in enumerate(items):
-        if isinstance(v, bool) or not isinstance(v, int) or not minimum <= v <= INT64_MAX:
-            raise InvalidInput(
-                f"{field}[{i}] must be an integer between {minimum} and 2^63-1, got {v!r}",
-                field=f"{field}.{i}",
-            )
-        out.append(v)
-    return out
+def _check_range(items: list[int], field: str, *, minimum: int) -> list[int]:
+    if min(items) < minimum or max(items) > INT64_MAX:
+        i, v = next((i, v) for i, v in enumerate(items) if not minimum <= v <= INT64_MAX)
+        raise InvalidInput(
+            f"{field}[{i}] must be an integer between {minimum} and 2^63-1, got {v!r}",
+            field=f"{field}.{i}",
+        )
+    return items
 
 
 def _prepare(key: str, series: MetricSeriesIn, next_step: int, now: int) -> _Prepared:
+    """Check one key of a batch (pydantic has already checked the element types)."""
     field = f"metrics.{key}"
     n = len(series.values)
     if n == 0:
         raise InvalidInput(f"{field}.values must not be empty", field=f"{field}.values")
-    values: list[float] = []
-    for i, v in enumerate(series.values):
-        if v is None:
-            values.append(math.nan)
-        elif isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise InvalidInput(f"{field}.values[{i}] must be a number, got {v!r}",
-                               field=f"{field}.values.{i}")
-        else:
-            values.append(float(v))
     for name, arr in (("steps", series.steps), ("timestamps", series.timestamps)):
         if arr is not None and len(arr) != n:
             raise InvalidInput(
@@ -83,13 +80,14 @@ def _prepare(key: str, series: MetricSeriesIn, next_step: int, now: int) -> _Pre
                 "the same length",
                 field=f"{field}.{name}",
             )
+    values = [math.nan if v is None else v for v in series.values]
     steps = (
-        _check_int_list(series.steps, f"{field}.steps", minimum=-INT64_MAX)
+        _check_range(series.steps, f"{field}.steps", minimum=-INT64_MAX)
         if series.steps is not None
         else list(range(next_step, next_step + n))
     )
     stamps = (
-        _check_int_list(series.timestamps, f"{field}.timestamps", minimum=0)
+        _check_range(series.timestamps, f"{field}.timestamps", minimum=0)
         if series.timestamps is not None
         else [now] * n
     )
@@ -246,7 +244,7 @@ def _series_from_chunks(
     total = len(steps)
     downsampled = max_points is not None and total > max_points
     if downsampled:
-        idx = np.asarray(lttb_indices(steps, values, max_points or total))
+        idx = np.asarray(lttb_indices(steps, values, max_points or total), dtype=np.int64)
         steps, stamps, values = steps[idx], stamps[idx], values[idx]
     vals: list[float | None] = [None if v != v else v for v in values.tolist()]
     return MetricSeries(

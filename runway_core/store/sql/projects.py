@@ -23,7 +23,9 @@ from runway_core.validation import check_key, check_name
 
 def _check_goal(goal: str | None) -> None:
     if goal is not None and goal not in ("max", "min"):
-        raise InvalidInput("primary_metric_goal must be 'max' or 'min'", field="primary_metric_goal")
+        raise InvalidInput(
+            "primary_metric_goal must be 'max' or 'min'", field="primary_metric_goal"
+        )
 
 
 class ProjectsMixin(SqlBase):

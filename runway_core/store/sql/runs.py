@@ -48,9 +48,7 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 def _clean_tags(tags: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()
-    }
+    return {check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()}
 
 
 def load_run_publics(
@@ -236,6 +234,6 @@ class RunsMixin(SqlBase):
     def delete_tag(self, run_id: str, key: str) -> None:
         with self._write() as session:
             self._live_run(session, run_id)
-            result = session.exec(delete(Tag).where(Tag.run_id == run_id, Tag.key == key))  # type: ignore[call-overload]
+            result = session.exec(delete(Tag).where(col(Tag.run_id) == run_id, col(Tag.key) == key))
             if not result.rowcount:
                 raise NotFound(f"run {run_id!r} has no tag {key!r}", field="key")

@@ -92,8 +92,10 @@ def test_bulk_registration_is_all_or_nothing(store: Store, experiment) -> None:
         )
     with pytest.raises(InvalidInput):
         store.create_runs(
-            [RunCreate(experiment_id=experiment.id), RunCreate(experiment_id=experiment.id,
-                                                               params={"": 1})]
+            [
+                RunCreate(experiment_id=experiment.id),
+                RunCreate(experiment_id=experiment.id, params={"": 1}),
+            ]
         )
     from runway_core.models import RunSearch
 

@@ -1,0 +1,77 @@
+"""The FastAPI app: ``create_app(settings, store=)`` and the env-driven factory for Uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from runway_core import __version__
+from runway_core.config import Settings, normalize_db_uri
+from runway_core.store import Store
+
+from .errors import install_error_handlers
+from .limits import BodySizeLimit
+from .routes import artifacts, credentials, experiments, health, metrics, projects, runs, search
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app over ``store``, or over a ``SqlStore`` opened (and migrated) from settings.
+
+    A store passed in stays the caller's to close; one opened here is closed on shutdown.
+    """
+    settings = settings or Settings()
+    owns_store = store is None
+    if store is None:
+        from runway_core.store.sql import SqlStore
+
+        store = SqlStore(
+            normalize_db_uri(settings.backend_uri), artifacts_uri=settings.artifacts_uri
+        )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            _app.state.store.close()
+
+    app = FastAPI(
+        title="Runway",
+        version=__version__,
+        description="Track machine-learning projects, experiments, runs, metrics and artifacts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
+    for module in (projects, experiments, search, runs, metrics, artifacts, credentials):
+        app.include_router(module.router, prefix=API_PREFIX)
+    _add_body_schemas(app)
+    return app
+
+
+def _add_body_schemas(app: FastAPI) -> None:
+    """Publish the schemas of bodies that routes parse themselves (the metric batch)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                metrics.BODY_SCHEMAS
+            )
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory``: settings from ``RUNWAY_*`` variables."""
+    return create_app(Settings())

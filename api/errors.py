@@ -1,0 +1,111 @@
+"""The one place where errors become HTTP responses: ``{"error": {code, message, field?}}``.
+
+``RunwayError`` keeps its own status; request validation → 400 ``INVALID_INPUT`` naming the
+field; HTTP errors from routing or the body limit keep their status; anything else → 500
+``INTERNAL``, logged, with no internals in the body.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError
+
+log = logging.getLogger("runway.api")
+
+# Where FastAPI puts the part of the request; dropped from the field name ("body.metrics.x" → ...).
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+_HTTP_CODES = {
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    413: PayloadTooLarge.code,
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def error_response(exc: RunwayError) -> JSONResponse:
+    return JSONResponse(status_code=exc.status, content={"error": exc.to_dict()})
+
+
+def _field_name(loc: Sequence[Any]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in _LOCATIONS:
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def invalid_input_from_errors(errors: Sequence[Any]) -> InvalidInput:
+    """The first pydantic/FastAPI validation error as an ``InvalidInput`` naming its field."""
+    if not errors:
+        return InvalidInput("invalid request", field="body")
+    first = errors[0]
+    if first.get("type") == "json_invalid":
+        loc = first.get("loc", ())
+        pos = loc[-1] if loc and isinstance(loc[-1], int) else None
+        reason = (first.get("ctx") or {}).get("error", first.get("msg", ""))
+        return InvalidInput(
+            f"request body is not valid JSON: {reason}"
+            + (f" at character {pos}" if pos is not None else ""),
+            field="body",
+            position=pos,
+        )
+    field = _field_name(first.get("loc", ()))
+    message = f"{field}: {first.get('msg', 'invalid value')}"
+    if first.get("type") == "missing":
+        message = f"{field}: field required"
+    elif "input" in first and not isinstance(first["input"], (dict, list)):
+        message += f" (got {first['input']!r:.80})"
+    more = len(errors) - 1
+    if more:
+        message += f" (and {more} more error{'s' if more > 1 else ''})"
+    return InvalidInput(message, field=field)
+
+
+async def _runway_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RunwayError)
+    if exc.status >= 500:
+        log.warning("%s: %s", exc.code, exc.message)
+    return error_response(exc)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(invalid_input_from_errors(exc.errors()))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        message = f"no route {request.method} {request.url.path}"
+        body: dict[str, Any] = {"code": "NOT_FOUND", "message": message}
+    elif exc.status_code == 405:
+        body = {
+            "code": "METHOD_NOT_ALLOWED",
+            "message": f"method {request.method} is not allowed on {request.url.path}",
+        }
+    else:
+        code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+        body = {"code": code, "message": str(exc.detail)}
+    return JSONResponse(status_code=exc.status_code, content={"error": body}, headers=exc.headers)
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    body = {"code": "INTERNAL", "message": "internal server error; the server log has details"}
+    return JSONResponse(status_code=500, content={"error": body})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RunwayError, _runway_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)

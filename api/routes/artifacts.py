@@ -1,0 +1,157 @@
+"""Artifacts over HTTP: streaming upload, links, tree listing, download, preview, archives, diff.
+
+Uploads are ``PUT /runs/{run_id}/artifacts/{path}`` with the raw bytes as the body, read as a
+stream (never whole) and exempt from the JSON body-size limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
+
+from runway_core.artifacts.streams import as_binary_io, iter_chunks
+from runway_core.artifacts.tree import build_tree
+from runway_core.errors import InvalidInput, NotFound
+from runway_core.models import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
+
+from ..deps import StoreDep
+
+router = APIRouter(tags=["artifacts"])
+UPLOAD_PATH = "/runs/{run_id}/artifacts/{path:path}"
+
+
+class ArtifactLink(BaseModel):
+    uri: str
+
+
+class ArtifactsPublic(BaseModel):
+    data: list[ArtifactPublic]
+    count: int
+    tree: list[dict[str, Any]]
+
+
+class ArchiveMembersPublic(BaseModel):
+    data: list[ArchiveMember]
+    count: int
+
+
+class _RequestBody(io.RawIOBase):
+    """The request body as a blocking stream, read chunk by chunk from any thread.
+
+    boto3 reads uploads from its own threads, not the route's worker thread, so chunks are
+    fetched through the event loop captured here rather than through anyio's thread-locals.
+    """
+
+    def __init__(self, chunks: AsyncIterator[bytes]):
+        self._loop = asyncio.get_running_loop()
+        self._chunks = chunks
+        self._pending = b""
+        self._done = False
+
+    async def _next(self) -> bytes | None:
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return None
+        except ClientDisconnect:
+            # The store drops the partial upload when this propagates through its read.
+            raise InvalidInput(
+                "the upload was cut off before its end; nothing was stored", field="body"
+            ) from None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending and not self._done:
+            chunk = asyncio.run_coroutine_threadsafe(self._next(), self._loop).result()
+            if chunk is None:
+                self._done = True
+            else:
+                self._pending = chunk
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def _download(stream: BinaryIO, name: str, media_type: str | None, size: int | None) -> Any:
+    headers = {"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
+    if size is not None:
+        headers["content-length"] = str(size)
+    body: Iterator[bytes] = iter_chunks(stream)
+    return StreamingResponse(
+        body, media_type=media_type or "application/octet-stream", headers=headers
+    )
+
+
+@router.put(UPLOAD_PATH, status_code=status.HTTP_201_CREATED, response_model=ArtifactPublic)
+async def upload_artifact(
+    run_id: str,
+    path: str,
+    request: Request,
+    store: StoreDep,
+    kind: str = Query("file", description="file, or archive for a .zip/.tar(.gz) to browse"),
+) -> ArtifactPublic:
+    """Store the raw request body at ``path``; re-uploading a path replaces its entry."""
+    body = as_binary_io(_RequestBody(request.stream().__aiter__()))
+    return await run_in_threadpool(store.log_artifact, run_id, path, body, kind=kind)
+
+
+@router.post(UPLOAD_PATH, status_code=status.HTTP_201_CREATED, response_model=ArtifactPublic)
+def link_artifact(run_id: str, path: str, body: ArtifactLink, store: StoreDep) -> ArtifactPublic:
+    """Record a link (``s3://…``, ``https://…``, ``git+https://…@commit``) without upload."""
+    return store.link_artifact(run_id, path, body.uri)
+
+
+@router.get("/runs/{run_id}/artifacts", response_model=ArtifactsPublic)
+def list_artifacts(run_id: str, store: StoreDep, prefix: str = "") -> ArtifactsPublic:
+    """The run's artifacts as a flat list and as a folder tree."""
+    data = store.list_artifacts(run_id, prefix=prefix)
+    return ArtifactsPublic(data=data, count=len(data), tree=build_tree(data))
+
+
+@router.get(UPLOAD_PATH)
+def download_artifact(run_id: str, path: str, store: StoreDep) -> Any:
+    found = [a for a in store.list_artifacts(run_id, prefix=path) if a.path == path.strip("/")]
+    if not found:
+        raise NotFound(f"run {run_id} has no artifact {path!r}", field="path")
+    art = found[0]
+    stream = store.open_artifact(run_id, art.path)
+    return _download(stream, art.path.rsplit("/", 1)[-1], art.media_type, art.size)
+
+
+@router.get("/runs/{run_id}/preview/{path:path}", response_model=ArtifactPreview)
+def preview_artifact(
+    run_id: str, path: str, store: StoreDep, max_bytes: int = 64 * 1024
+) -> ArtifactPreview:
+    return store.preview_artifact(run_id, path, max_bytes=max_bytes)
+
+
+@router.get("/runs/{run_id}/archive/{path:path}", response_model=None)
+def archive(
+    run_id: str, path: str, store: StoreDep, member: str | None = None
+) -> ArchiveMembersPublic | StreamingResponse:
+    """Without ``member``: the archive's member list. With it: that member's bytes."""
+    if member is None:
+        members = store.list_archive(run_id, path)
+        return ArchiveMembersPublic(data=members, count=len(members))
+    stream = store.open_archive_member(run_id, path, member)
+    return _download(stream, member.rsplit("/", 1)[-1], None, None)
+
+
+@router.get("/artifacts/diff", response_model=ArtifactDiff)
+def diff_artifacts(
+    store: StoreDep, run_a: str, path_a: str, run_b: str, path_b: str | None = None
+) -> ArtifactDiff:
+    """A unified diff of two text artifacts (``path_b`` defaults to ``path_a``)."""
+    return store.diff_artifacts(run_a, path_a, run_b, path_b)

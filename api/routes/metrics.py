@@ -1,0 +1,60 @@
+"""Metrics: columnar batch ingest (the hot path) and history with optional downsampling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from runway_core.models import MetricBatch, MetricBatchResult, MetricSeries
+
+from ..deps import StoreDep, parse_json_body
+
+router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"])
+
+
+def _body_schemas() -> dict[str, Any]:
+    """OpenAPI components for the ingest body, which the route parses itself."""
+    schema = MetricBatch.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {**defs, "MetricBatch": schema}
+
+
+BODY_SCHEMAS = _body_schemas()
+
+
+@router.post(
+    "",
+    response_model=MetricBatchResult,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/MetricBatch"}}
+            },
+        }
+    },
+)
+async def log_metrics(run_id: str, request: Request, store: StoreDep) -> MetricBatchResult:
+    """Store a columnar batch: per key, parallel ``steps``, ``timestamps`` and ``values``.
+
+    ``null`` (or a bare ``NaN``) in ``values`` is NaN. The batch is one transaction; a batch
+    whose ``batch_id`` was stored before is acknowledged with ``duplicate: true`` and not
+    stored again. Logging to a finished run is allowed (late evaluation).
+    """
+    # One Rust pass from bytes to the model, skipping FastAPI's json.loads + validate.
+    batch = parse_json_body(MetricBatch, await request.body())
+    return await run_in_threadpool(store.log_metrics, run_id, batch)
+
+
+@router.get("/{key:path}", response_model=MetricSeries)
+def get_metric_history(
+    run_id: str,
+    key: str,
+    store: StoreDep,
+    max_points: int | None = Query(
+        None, description="downsample to about this many points (LTTB-style)"
+    ),
+) -> MetricSeries:
+    return store.get_metric_history(run_id, key, max_points=max_points)

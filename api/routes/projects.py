@@ -1,0 +1,49 @@
+"""Projects: create, list, find by name, read, update, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, status
+
+from runway_core.models import ProjectCreate, ProjectPublic, ProjectUpdate
+
+from ..deps import StoreDep
+from ..schemas import ProjectsPublic
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectPublic)
+def create_project(
+    body: ProjectCreate,
+    store: StoreDep,
+    exist_ok: bool = Query(False, description="return the existing project of that name"),
+) -> ProjectPublic:
+    return store.create_project(body, exist_ok=exist_ok)
+
+
+@router.get("", response_model=ProjectsPublic)
+def list_projects(
+    store: StoreDep, search: str | None = Query(None, description="substring of the name")
+) -> ProjectsPublic:
+    projects = store.list_projects(search=search)
+    return ProjectsPublic(data=projects, count=len(projects))
+
+
+@router.get("/by-name/{name:path}", response_model=ProjectPublic)
+def get_project_by_name(name: str, store: StoreDep) -> ProjectPublic:
+    return store.get_project_by_name(name)
+
+
+@router.get("/{project_id}", response_model=ProjectPublic)
+def get_project(project_id: str, store: StoreDep) -> ProjectPublic:
+    return store.get_project(project_id)
+
+
+@router.patch("/{project_id}", response_model=ProjectPublic)
+def update_project(project_id: str, body: ProjectUpdate, store: StoreDep) -> ProjectPublic:
+    return store.update_project(project_id, body)
+
+
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_project(project_id: str, store: StoreDep) -> None:
+    store.delete_project(project_id)

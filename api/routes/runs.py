@@ -1,0 +1,62 @@
+"""Runs: create (one or many), read, update status, delete and restore; their params and tags."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from runway_core.models import RunCreate, RunPublic, RunUpdate
+
+from ..deps import StoreDep
+from ..schemas import ParamsLog, RunsBulkCreate, RunsPublic, TagsSet
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RunPublic)
+def create_run(body: RunCreate, store: StoreDep) -> RunPublic:
+    return store.create_run(body)
+
+
+@router.post("/bulk", status_code=status.HTTP_201_CREATED, response_model=RunsPublic)
+def create_runs(body: RunsBulkCreate, store: StoreDep) -> RunsPublic:
+    """Register many runs in one transaction: all are stored, or none."""
+    runs = store.create_runs(body.runs)
+    return RunsPublic(data=runs, count=len(runs))
+
+
+@router.get("/{run_id}", response_model=RunPublic)
+def get_run(run_id: str, store: StoreDep) -> RunPublic:
+    return store.get_run(run_id)
+
+
+@router.patch("/{run_id}", response_model=RunPublic)
+def update_run(run_id: str, body: RunUpdate, store: StoreDep) -> RunPublic:
+    return store.update_run(run_id, body)
+
+
+@router.delete("/{run_id}", status_code=NO_CONTENT)
+def delete_run(run_id: str, store: StoreDep) -> None:
+    """Soft delete: the run disappears from reads and search until restored."""
+    store.delete_run(run_id)
+
+
+@router.post("/{run_id}/restore", response_model=RunPublic)
+def restore_run(run_id: str, store: StoreDep) -> RunPublic:
+    return store.restore_run(run_id)
+
+
+@router.post("/{run_id}/params", status_code=NO_CONTENT)
+def log_params(run_id: str, body: ParamsLog, store: StoreDep) -> None:
+    """Add params; changing an existing param's value is a 409 unless ``overwrite`` is true."""
+    store.log_params(run_id, body.params, overwrite=body.overwrite)
+
+
+@router.post("/{run_id}/tags", status_code=NO_CONTENT)
+def set_tags(run_id: str, body: TagsSet, store: StoreDep) -> None:
+    store.set_tags(run_id, body.tags)
+
+
+@router.delete("/{run_id}/tags/{key:path}", status_code=NO_CONTENT)
+def delete_tag(run_id: str, key: str, store: StoreDep) -> None:
+    store.delete_tag(run_id, key)

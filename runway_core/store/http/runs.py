@@ -1,0 +1,61 @@
+"""Runs, params and tags over the REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from runway_core.models import RunCreate, RunPublic, RunUpdate
+from runway_core.store.http.base import HttpBase, dump, encode, segment
+from runway_core.validation import check_key, check_tag_value, flatten_params
+
+
+def _run_body(run: RunCreate) -> dict[str, Any]:
+    # Checked here with the same rules as the SQL store: JSON would silently turn some values
+    # (a Path, a set) into others that the server could not refuse.
+    flatten_params(run.params)
+    return run.model_dump(mode="json")
+
+
+class RunsMixin(HttpBase):
+    def create_run(self, run: RunCreate) -> RunPublic:
+        body = self._request("POST", "/runs", content=encode(_run_body(run)))
+        return RunPublic.model_validate(body)
+
+    def create_runs(self, runs: Sequence[RunCreate]) -> list[RunPublic]:
+        if not runs:
+            return []
+        body = self._request(
+            "POST", "/runs/bulk", content=encode({"runs": [_run_body(r) for r in runs]})
+        )
+        return [RunPublic.model_validate(r) for r in body["data"]]
+
+    def get_run(self, run_id: str) -> RunPublic:
+        return RunPublic.model_validate(self._request("GET", f"/runs/{segment(run_id)}"))
+
+    def update_run(self, run_id: str, update: RunUpdate) -> RunPublic:
+        body = self._request(
+            "PATCH", f"/runs/{segment(run_id)}", content=dump(update, exclude_unset=True)
+        )
+        return RunPublic.model_validate(body)
+
+    def delete_run(self, run_id: str) -> None:
+        self._request("DELETE", f"/runs/{segment(run_id)}")
+
+    def restore_run(self, run_id: str) -> RunPublic:
+        return RunPublic.model_validate(self._request("POST", f"/runs/{segment(run_id)}/restore"))
+
+    def log_params(
+        self, run_id: str, params: Mapping[str, Any], *, overwrite: bool = False
+    ) -> None:
+        body = {"params": flatten_params(params), "overwrite": overwrite}
+        self._request("POST", f"/runs/{segment(run_id)}/params", content=encode(body))
+
+    def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
+        clean = {
+            check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()
+        }
+        self._request("POST", f"/runs/{segment(run_id)}/tags", content=encode({"tags": clean}))
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        self._request("DELETE", f"/runs/{segment(run_id)}/tags/{segment(key)}")
