@@ -41,7 +41,8 @@ def rows_per_point(
     for steps, stamps, values in series:
         with db:
             db.executemany(
-                "INSERT INTO metrics VALUES ('r', 'loss', ?, ?, ?)", zip(steps, stamps, values)
+                "INSERT INTO metrics VALUES ('r', 'loss', ?, ?, ?)",
+                zip(steps, stamps, values, strict=True),
             )
     write = time.perf_counter() - t
     t = time.perf_counter()

@@ -19,7 +19,7 @@ app = typer.Typer(
 
 # Modules that add commands; each defines register(app: typer.Typer). The ``runway`` entry
 # point (``runway.cli:main``) adds the SDK's and the dashboard's commands to these.
-CORE_COMMANDS = ["runway_core.cli.server"]
+CORE_COMMANDS = ["runway_core.cli.server", "runway_core.cli.sync"]
 
 
 def _version(value: bool) -> None:

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from runway_core.config import DEFAULT_ARTIFACTS_URI, DEFAULT_BACKEND_URI, normalize_db_uri
+from runway_core.credentials import require_server_key
 from runway_core.errors import InvalidInput
 
 
@@ -37,11 +38,24 @@ def serve(
     env.update(RUNWAY_BACKEND_URI=backend, RUNWAY_ARTIFACTS_URI=artifacts_uri)
     if host not in ("127.0.0.1", "localhost", "::1"):
         env.setdefault("RUNWAY_SERVER_MODE", "true")
+    server_mode = env.get("RUNWAY_SERVER_MODE", "").lower() in ("1", "true", "yes", "on")
+    require_server_key(env.get("RUNWAY_SECRET_KEY"), server_mode)  # one-line error, no start
     typer.echo(f"runway server on http://{host}:{port}  (database {backend})", err=True)
     args = [
-        sys.executable, "-m", "uvicorn", "runway.api.app:create_app_from_env", "--factory",
-        "--host", host, "--port", str(port), "--workers", str(workers),
-        "--log-level", log_level, "--no-access-log",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "runway.api.app:create_app_from_env",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        log_level,
+        "--no-access-log",
     ]
     os.execve(sys.executable, args, env)
 

@@ -1,0 +1,218 @@
+"""``runway.Client``: the read side over a ``Store``: projects, experiments, runs, artifacts.
+
+The dashboard and users' notebooks read only through this class; names and signatures are stable.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from runway_core.errors import NotFound
+from runway_core.models import (
+    ArchiveMember,
+    ArtifactDiff,
+    ArtifactPreview,
+    ArtifactPublic,
+    ExperimentPublic,
+    ExperimentSummary,
+    MetricSeries,
+    ProjectPublic,
+    ProjectSummary,
+    RunPublic,
+    RunSearch,
+)
+from runway_core.store import Store, open_store
+
+if TYPE_CHECKING:
+    import pandas
+
+_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+class RunList(list[RunPublic]):
+    """A page of runs; ``next_page_token`` fetches the next one, ``to_pandas()`` makes a table."""
+
+    def __init__(self, runs: Iterable[RunPublic] = (), next_page_token: str | None = None):
+        super().__init__(runs)
+        self.next_page_token = next_page_token
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per run: attributes, ``params.*``, ``metrics.*`` (last value), ``tags.*``."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pandas is optional for the SDK
+            raise ImportError("to_pandas() needs pandas: pip install pandas") from exc
+        return pd.DataFrame([run_row(run) for run in self])
+
+
+def run_row(run: RunPublic) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "run_id": run.id,
+        "name": run.name,
+        "status": run.status.value,
+        "experiment_id": run.experiment_id,
+        "project_id": run.project_id,
+        "start_time": run.start_time,
+        "end_time": run.end_time,
+        "user": run.user,
+        "source": run.source.value,
+        "git_commit": run.git_commit,
+    }
+    row.update({f"params.{k}": v for k, v in sorted(run.params.items())})
+    row.update({f"metrics.{k}": s.last for k, s in sorted(run.metrics.items())})
+    row.update({f"tags.{k}": v for k, v in sorted(run.tags.items())})
+    return row
+
+
+class Client:
+    """Read access to a tracking store.
+
+    ``tracking_uri``: ``None`` → ``RUNWAY_TRACKING_URI`` or the embedded ``./runway.db``;
+    ``http(s)://…`` → a ``runway server``; a SQLAlchemy URL or path → that database directly.
+    ``store=`` wraps an already opened store instead (its owner closes it).
+    """
+
+    def __init__(self, tracking_uri: str | None = None, *, store: Store | None = None):
+        self._owns_store = store is None
+        self.store: Store = store if store is not None else open_store(tracking_uri)
+
+    # -- projects and experiments -------------------------------------------------------------
+
+    def list_projects(self, search: str | None = None) -> list[ProjectSummary]:
+        return self.store.list_projects(search=search)
+
+    def get_project(self, name_or_id: str) -> ProjectPublic:
+        try:
+            return self.store.get_project_by_name(name_or_id)
+        except NotFound:
+            if _ID_RE.match(name_or_id):
+                return self.store.get_project(name_or_id)
+            raise
+
+    def list_experiments(self, project: str, metric: str | None = None) -> list[ExperimentSummary]:
+        """Experiments of a project (name or id); ``metric`` fills each one's best/mean/last."""
+        return self.store.list_experiments(self.get_project(project).id, metric=metric)
+
+    def get_experiment(self, project: str, name: str) -> ExperimentPublic:
+        """An experiment by its name (or id) within a project given by name or id."""
+        project_id = self.get_project(project).id
+        try:
+            return self.store.get_experiment_by_name(project_id, name)
+        except NotFound:
+            if _ID_RE.match(name):
+                experiment = self.store.get_experiment(name)
+                if experiment.project_id == project_id:
+                    return experiment
+            raise
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def search_runs(
+        self,
+        project: str | None = None,
+        experiments: Sequence[str] | None = None,
+        filter: str = "",
+        order_by: Sequence[str] | None = None,
+        limit: int = 100,
+        page_token: str | None = None,
+        *,
+        include_deleted: bool = False,
+        include_data: bool = True,
+    ) -> RunList:
+        """Runs of a whole project, or of some of its experiments (names need ``project``; ids
+        do not), matching ``filter`` in the search language, sorted by ``order_by``."""
+        project_id = self.get_project(project).id if project else None
+        experiment_ids = [self._experiment_id(project_id, e) for e in experiments or ()]
+        page = self.store.search_runs(
+            RunSearch(
+                project_id=project_id,
+                experiment_ids=experiment_ids,
+                filter=filter,
+                order_by=list(order_by or ()),
+                limit=limit,
+                page_token=page_token,
+                include_deleted=include_deleted,
+                include_data=include_data,
+            )
+        )
+        return RunList(page.runs, page.next_page_token)
+
+    def get_run(self, run_id: str) -> RunPublic:
+        return self.store.get_run(run_id)
+
+    def get_metric_history(
+        self, run_id: str, key: str, max_points: int | None = None
+    ) -> MetricSeries:
+        """The full series in step order, or downsampled on the server to ``max_points``."""
+        return self.store.get_metric_history(run_id, key, max_points=max_points)
+
+    # -- artifacts ----------------------------------------------------------------------------
+
+    def list_artifacts(self, run_id: str, prefix: str = "") -> list[ArtifactPublic]:
+        return self.store.list_artifacts(run_id, prefix=prefix)
+
+    def preview_artifact(
+        self, run_id: str, path: str, max_bytes: int = 64 * 1024
+    ) -> ArtifactPreview:
+        return self.store.preview_artifact(run_id, path, max_bytes=max_bytes)
+
+    def diff_artifacts(
+        self, run_a: str, path_a: str, run_b: str, path_b: str | None = None
+    ) -> ArtifactDiff:
+        return self.store.diff_artifacts(run_a, path_a, run_b, path_b)
+
+    def open_artifact(self, run_id: str, path: str) -> BinaryIO:
+        return self.store.open_artifact(run_id, path)
+
+    def list_archive(self, run_id: str, path: str) -> list[ArchiveMember]:
+        return self.store.list_archive(run_id, path)
+
+    def download_artifacts(self, run_id: str, dest: str | Path, prefix: str = "") -> Path:
+        """Copy a run's stored artifacts under ``prefix`` into ``dest`` (links are skipped)."""
+        return download_artifacts(self.store, run_id, dest, prefix)
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _experiment_id(self, project_id: str | None, name_or_id: str) -> str:
+        if project_id is None:
+            if _ID_RE.match(name_or_id):
+                return name_or_id
+            raise NotFound(
+                f"experiment {name_or_id!r}: give project= to look experiments up by name",
+                field="experiments",
+            )
+        try:
+            return self.store.get_experiment_by_name(project_id, name_or_id).id
+        except NotFound:
+            if _ID_RE.match(name_or_id):
+                return name_or_id
+            raise
+
+
+def download_artifacts(store: Store, run_id: str, dest: str | Path, prefix: str = "") -> Path:
+    root = Path(dest)
+    root.mkdir(parents=True, exist_ok=True)
+    for artifact in store.list_artifacts(run_id, prefix=prefix):
+        if artifact.kind == "link":
+            continue
+        target = (root / artifact.path).resolve()
+        if not target.is_relative_to(root.resolve()):  # a stored path must not escape dest
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with store.open_artifact(run_id, artifact.path) as src, target.open("wb") as out:
+            shutil.copyfileobj(src, out)
+    return root

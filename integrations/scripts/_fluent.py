@@ -1,0 +1,258 @@
+"""``runway.init()`` and the module-level calls that act on the active run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from runway._modes import DisabledRun, resolve_mode
+from runway._run import Run, check_params, check_tags
+from runway_core.config import DEFAULT_BACKEND_URI, normalize_db_uri
+from runway_core.errors import RunwayError
+from runway_core.models import RunCreate, RunSource
+from runway_core.models._common import new_id
+from runway_core.store import Store, open_store
+from runway_core.tracking.context import EXPERIMENT_VAR, PROJECT_VAR, ParentRun, parent_run
+from runway_core.tracking.names import run_name
+from runway_core.tracking.repro import Capture, ReproInfo, capture_repro
+from runway_core.tracking.spool import Spool
+from runway_core.tracking.writer import RunWriter
+from runway_core.validation import check_name
+
+logger = logging.getLogger("runway")
+
+_lock = threading.Lock()
+_active: Run | None = None
+# One store per tracking URI per process: opening SqlStore checks migrations, so a loop of
+# init() calls should not pay for it each time.
+_stores: dict[str, Store] = {}
+
+
+def init(
+    project: str | None = None,
+    experiment: str | None = None,
+    name: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    tracking_uri: str | None = None,
+    *,
+    description: str = "",
+    capture: Capture = True,
+    mode: str | None = None,
+) -> Run:
+    """Start a run in ``project`` / ``experiment`` (both created when missing) and make it the
+    active run. ``name`` defaults to a generated one (``brisk-heron-42``). ``params`` may nest
+    (``{"opt": {"lr": 0.01}}`` → ``opt.lr``). ``tracking_uri``: ``None`` → ``RUNWAY_TRACKING_URI``
+    or ``./runway.db``. ``capture`` turns reproduction info off (``False``) or in part
+    (``{"packages": False}``). ``mode``: ``online``, ``offline`` or ``disabled`` (default
+    ``RUNWAY_MODE``). Under ``runway run``, attaches to the wrapper's run instead."""
+    global _active
+    mode = resolve_mode(mode)
+    project = check_name(project or os.environ.get(PROJECT_VAR) or "default", "project")
+    experiment = check_name(experiment or os.environ.get(EXPERIMENT_VAR) or "default", "experiment")
+    if mode == "disabled":
+        run: Run = DisabledRun(
+            name=name, project=project, experiment=experiment, on_finish=_forget_active
+        )
+    else:
+        flat = check_params(params)
+        tag_map = check_tags(tags)
+        name = check_name(name, "name") if name is not None else None
+        parent = parent_run()
+        if parent is not None:
+            run = _attach(parent, project, experiment, flat, tag_map, tracking_uri, mode)
+        else:
+            run = _start(
+                project, experiment, name, flat, tag_map, tracking_uri, mode, capture, description
+            )
+    with _lock:
+        _active = run
+    return run
+
+
+def active_run() -> Run | None:
+    """The run started last by ``init()`` in this process, until it finishes."""
+    return _active
+
+
+def log(metrics: Mapping[str, Any], step: int | None = None) -> None:
+    """``active_run().log(...)``; raises when no run was started."""
+    _require_active("log").log(metrics, step)
+
+
+def log_params(params: Mapping[str, Any], *, overwrite: bool = False) -> None:
+    _require_active("log_params").log_params(params, overwrite=overwrite)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    _require_active("set_tags").set_tags(tags)
+
+
+def finish(status: str = "finished") -> None:
+    """Finish the active run (a no-op when there is none)."""
+    run = _active
+    if run is not None:
+        run.finish(status)
+
+
+def resolve_tracking_uri(uri: str | None = None) -> str:
+    """The URI a run writes to: ``http(s)://`` as given; a database as an absolute SQLAlchemy
+    URL (so that ``runway sync`` run from another folder finds the same file)."""
+    uri = uri or os.environ.get("RUNWAY_TRACKING_URI") or DEFAULT_BACKEND_URI
+    if uri.startswith(("http://", "https://")):
+        return uri.rstrip("/")
+    uri = normalize_db_uri(uri)
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and uri != prefix and not uri[len(prefix) :].startswith("/"):
+        return prefix + str(Path(uri[len(prefix) :]).expanduser().resolve())
+    return uri
+
+
+def _require_active(call: str) -> Run:
+    run = _active
+    if run is None:
+        raise RunwayError(f"runway.{call}() needs a run: call runway.init(...) first")
+    return run
+
+
+def _forget_active(run: Run) -> None:
+    global _active
+    with _lock:
+        if _active is run:
+            _active = None
+
+
+def _store(uri: str) -> Store | None:
+    """The shared store for ``uri``, or ``None`` (spool only) when it cannot be opened now."""
+    with _lock:
+        store = _stores.get(uri)
+        if store is None:
+            try:
+                store = _stores[uri] = open_store(uri)
+            except Exception as exc:  # never fail the user's script: spool and warn once
+                logger.warning(
+                    "runway: cannot open the tracking store %s (%s); writing to the "
+                    "spool, upload it later with `runway sync`",
+                    uri,
+                    exc,
+                )
+                return None
+        return store
+
+
+def _start(
+    project: str,
+    experiment: str,
+    name: str | None,
+    params: dict[str, Any],
+    tags: dict[str, str],
+    uri: str | None,
+    mode: str,
+    capture: Capture,
+    description: str,
+) -> Run:
+    return start_run(
+        project, experiment, name, params, tags, uri, mode, capture_repro(capture), description
+    )
+
+
+def start_run(
+    project: str,
+    experiment: str,
+    name: str | None,
+    params: dict[str, Any],
+    tags: dict[str, str],
+    uri: str | None,
+    mode: str,
+    repro: ReproInfo,
+    description: str = "",
+) -> Run:
+    """Create a run (validated inputs, captured repro info) and its writer; used by ``init()``
+    and by ``runway run``."""
+    uri = resolve_tracking_uri(uri)
+    store = None if mode == "offline" else _store(uri)
+    run_id = new_id()
+    name = name or run_name()
+    writer = RunWriter(run_id, uri=uri, store=store, spool=Spool())
+    create = RunCreate(
+        id=run_id,
+        experiment_id="",  # filled in once the experiment is found or created
+        name=name,
+        source=RunSource.script,
+        params=params,
+        tags=tags,
+        description=description,
+        **repro.run_fields(),
+    )
+    try:
+        writer.create_run(project, experiment, create)
+    except BaseException:
+        writer.close()
+        raise
+    run = Run(
+        run_id=run_id,
+        name=name,
+        project=project,
+        experiment=experiment,
+        writer=writer,
+        params=params,
+        on_finish=_forget_active,
+    )
+    log_repro_artifacts(writer, repro)
+    return run
+
+
+def _attach(
+    parent: ParentRun,
+    project: str,
+    experiment: str,
+    params: dict[str, Any],
+    tags: dict[str, str],
+    uri: str | None,
+    mode: str,
+) -> Run:
+    uri = resolve_tracking_uri(parent.tracking_uri or uri)
+    store = None if mode == "offline" else _store(uri)
+    name = None
+    if store is not None:
+        try:
+            name = store.get_run(parent.run_id).name
+        except Exception:  # unreachable now: the spool keeps the writes; the name is cosmetic
+            name = None
+    writer = RunWriter(parent.run_id, uri=uri, store=store, spool=Spool())
+    run = Run(
+        run_id=parent.run_id,
+        name=name,
+        project=parent.project or project,
+        experiment=parent.experiment or experiment,
+        writer=writer,
+        owns_status=False,
+        on_finish=_forget_active,
+    )
+    if params:
+        run.log_params(params)
+    if tags:
+        run.set_tags(tags)
+    return run
+
+
+def log_repro_artifacts(writer: RunWriter, repro: ReproInfo) -> None:
+    """Upload the script's source, the uncommitted diff and the package list; a failure here
+    is a warning, never an error in the user's script."""
+    try:
+        if repro.source_path is not None:
+            writer.log_artifact(f"repro/{repro.source_path.name}", repro.source_path)
+        texts = repro.text_artifacts()
+        if texts:
+            with tempfile.TemporaryDirectory(prefix="runway-repro-") as tmp:
+                for path, text in texts.items():
+                    file = Path(tmp) / path.replace("/", "_")
+                    file.write_text(text, encoding="utf-8")
+                    writer.log_artifact(path, file)
+    except Exception as exc:
+        logger.warning("runway: could not store reproduction artifacts: %s", exc)

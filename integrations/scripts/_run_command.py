@@ -1,0 +1,147 @@
+"""``runway run -- python train.py --lr 0.1``: track an uninstrumented script as a run.
+
+The run gets the command, reproduction info, the script's output (tee'd to the terminal and
+stored as ``logs/output.log``) and its exit status. The child learns the run id from the
+environment, so a script that calls ``runway.init()`` attaches to this run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+import typer
+
+LOG_ARTIFACT = "logs/output.log"
+
+
+def run_command(
+    ctx: typer.Context,
+    project: str = typer.Option(None, "--project", "-p", help="Project name (default: default)."),
+    experiment: str = typer.Option(None, "--experiment", "-e", help="Experiment name."),
+    name: str = typer.Option(None, "--name", "-n", help="Run name (default: generated)."),
+    tracking_uri: str = typer.Option(
+        None, "--tracking-uri", help="Server URL or database (default: RUNWAY_TRACKING_URI)."
+    ),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="KEY=VALUE, repeatable."),
+) -> None:
+    """Run a command (after --) as a tracked run; exits with the command's exit code."""
+    command = list(ctx.args)
+    if not command:
+        raise typer.BadParameter("give the command to run after --, e.g. runway run -- python x.py")
+    from runway._fluent import resolve_tracking_uri, start_run
+    from runway._modes import resolve_mode
+    from runway._run import check_tags
+    from runway_core.tracking.context import run_env
+    from runway_core.tracking.repro import capture_repro
+    from runway_core.validation import check_name
+
+    mode = resolve_mode()
+    if mode == "disabled":
+        raise typer.Exit(subprocess.call(command))
+    tags = check_tags(dict(_split_tag(t) for t in tag))
+    project = check_name(project or os.environ.get("RUNWAY_PROJECT") or "default", "project")
+    experiment = check_name(
+        experiment or os.environ.get("RUNWAY_EXPERIMENT") or "default", "experiment"
+    )
+    uri = resolve_tracking_uri(tracking_uri)
+    repro = capture_repro(command=command, source=_script_of(command), cwd=Path.cwd())
+    run = start_run(project, experiment, name, {}, tags, uri, mode, repro)
+    typer.echo(f"runway: run {run.name} ({run.id}) in {project}/{experiment}", err=True)
+    env = {**os.environ, **run_env(run.id, uri, project, experiment), "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryDirectory(prefix="runway-run-") as tmp:
+        log_path = Path(tmp) / "output.log"
+        code = _run_teed(command, env, log_path)
+        status = "finished" if code == 0 else ("killed" if code < 0 else "failed")
+        try:
+            run.log_artifact(log_path, LOG_ARTIFACT)
+        except Exception as exc:  # the log is a convenience; the status must still be recorded
+            typer.echo(f"runway: could not store the output log: {exc}", err=True)
+        run.finish(status)
+    raise typer.Exit(code if code >= 0 else 128 - code)
+
+
+def _run_teed(command: list[str], env: dict[str, str], log_path: Path) -> int:
+    """Run ``command``; copy its stdout and stderr to ours and, interleaved, to ``log_path``."""
+    try:
+        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        log_path.write_text(f"runway: could not start {command[0]!r}: {exc}\n")
+        typer.echo(f"runway: could not start {command[0]!r}: {exc}", err=True)
+        return 127
+    lock = threading.Lock()
+    with log_path.open("wb") as log:
+        assert child.stdout is not None and child.stderr is not None
+        pumps = [
+            threading.Thread(target=_pump, args=(child.stdout, sys.stdout, log, lock), daemon=True),
+            threading.Thread(target=_pump, args=(child.stderr, sys.stderr, log, lock), daemon=True),
+        ]
+        for pump in pumps:
+            pump.start()
+        previous = _forward_signals(child)
+        try:
+            code = child.wait()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        for pump in pumps:
+            pump.join(timeout=10)
+    return code
+
+
+def _pump(source: IO[bytes], terminal: IO[str], log: IO[bytes], lock: threading.Lock) -> None:
+    out = getattr(terminal, "buffer", None)
+    for chunk in iter(lambda: source.read1(65536), b""):  # type: ignore[attr-defined]
+        with lock:
+            log.write(chunk)
+            log.flush()
+        if out is not None:
+            out.write(chunk)
+            out.flush()
+        else:
+            terminal.write(chunk.decode(errors="replace"))
+            terminal.flush()
+
+
+def _forward_signals(child: subprocess.Popen[bytes]) -> dict[int, Any]:
+    """Ctrl-C and SIGTERM go to the child; we wait for it and record how it ended."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def forward(signum: int, _frame: Any) -> None:
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.getsignal(signum)
+        signal.signal(signum, forward)
+    return previous
+
+
+def _script_of(command: list[str]) -> Path | None:
+    """The Python file a command runs (``python train.py``), for the source artifact."""
+    for arg in command[1:] if len(command) > 1 else command:
+        if arg.endswith(".py") and Path(arg).is_file():
+            return Path(arg)
+    return None
+
+
+def _split_tag(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise typer.BadParameter(f"--tag {text!r}: expected KEY=VALUE")
+    return key, value
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "run",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    )(run_command)

@@ -1,0 +1,49 @@
+"""Environment variables that hand a run to child processes (``runway run -- python train.py``).
+
+A script that calls ``runway.init()`` under ``runway run`` attaches to the wrapper's run instead
+of creating a second one; the wrapper owns the run's status and end time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+RUN_ID_VAR = "RUNWAY_RUN_ID"
+TRACKING_URI_VAR = "RUNWAY_TRACKING_URI"
+PROJECT_VAR = "RUNWAY_PROJECT"
+EXPERIMENT_VAR = "RUNWAY_EXPERIMENT"
+
+
+@dataclass(frozen=True)
+class ParentRun:
+    run_id: str
+    tracking_uri: str | None
+    project: str | None
+    experiment: str | None
+
+
+def run_env(
+    run_id: str, tracking_uri: str, project: str | None = None, experiment: str | None = None
+) -> dict[str, str]:
+    """The variables a child process needs to attach to ``run_id``."""
+    env = {RUN_ID_VAR: run_id, TRACKING_URI_VAR: tracking_uri}
+    if project:
+        env[PROJECT_VAR] = project
+    if experiment:
+        env[EXPERIMENT_VAR] = experiment
+    return env
+
+
+def parent_run(environ: Mapping[str, str] | None = None) -> ParentRun | None:
+    env = os.environ if environ is None else environ
+    run_id = env.get(RUN_ID_VAR)
+    if not run_id:
+        return None
+    return ParentRun(
+        run_id=run_id,
+        tracking_uri=env.get(TRACKING_URI_VAR) or None,
+        project=env.get(PROJECT_VAR) or None,
+        experiment=env.get(EXPERIMENT_VAR) or None,
+    )

@@ -1,0 +1,67 @@
+"""The public surface of ``import runway``: exactly the curated names, and clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import runway
+
+EXPECTED = {
+    "Client",
+    "Run",
+    "RunwayError",
+    "__version__",
+    "active_run",
+    "finish",
+    "init",
+    "log",
+    "log_params",
+    "set_tags",
+}
+
+
+def test_all_is_exactly_the_curated_names() -> None:
+    assert set(runway.__all__) == EXPECTED
+    assert len(runway.__all__) == len(EXPECTED)
+    for name in runway.__all__:
+        assert getattr(runway, name) is not None
+
+
+def test_public_names_come_from_their_modules() -> None:
+    from runway_core import __version__
+    from runway_core.errors import RunwayError
+
+    assert runway.__version__ == __version__
+    assert runway.RunwayError is RunwayError
+    assert isinstance(runway.Client, type) and isinstance(runway.Run, type)
+
+
+def test_unknown_attribute_raises_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        runway.nope  # noqa: B018
+
+
+def test_import_runway_is_light() -> None:
+    """``import runway`` must not pull the store, SQLAlchemy or httpx in (lazy names)."""
+    code = (
+        "import sys, runway; "
+        "mods = ('sqlalchemy', 'sqlmodel', 'httpx', 'runway._run'); "
+        "heavy = [m for m in mods if m in sys.modules]; "
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_module_level_calls_before_init_raise_a_clear_error() -> None:
+    assert runway.active_run() is None
+    with pytest.raises(runway.RunwayError, match=r"call runway.init\(\.\.\.\) first"):
+        runway.log({"loss": 1.0})
+    with pytest.raises(runway.RunwayError, match="init"):
+        runway.log_params({"a": 1})
+    with pytest.raises(runway.RunwayError, match="init"):
+        runway.set_tags({"a": "b"})
+    runway.finish()  # no active run: nothing to do, no error
