@@ -29,9 +29,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     if store is None:
         from runway_core.store.sql import SqlStore
 
-        store = SqlStore(
+        sql_store = SqlStore(
             normalize_db_uri(settings.backend_uri), artifacts_uri=settings.artifacts_uri
         )
+        if settings.secret_key:
+            sql_store.use_secret_key(settings.secret_key)
+        store = sql_store
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

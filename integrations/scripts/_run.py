@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
+from runway_core.artifacts.paths import iter_folder
 from runway_core.errors import InvalidInput, RunwayError
 from runway_core.models import ArtifactPublic, RunStatus, RunUpdate
 from runway_core.tracking import exit as exit_hooks
@@ -117,9 +118,10 @@ class Run:
         if not root.is_dir():
             raise InvalidInput(f"log_artifacts: {str(root)!r} is not a folder", field="folder")
         base = PurePosixPath(artifact_path(prefix if prefix is not None else root.name or "files"))
-        files = sorted(p for p in root.rglob("*") if p.is_file())
-        for file in files:
-            self.log_artifact(file, str(base / file.relative_to(root).as_posix()))
+        # iter_folder checks the whole walk first: a symlink leaving the folder uploads nothing.
+        files = list(iter_folder(root, str(base)))
+        for path, file in files:
+            self.log_artifact(file, path)
         return len(files)
 
     def log_archive(

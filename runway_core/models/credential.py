@@ -19,7 +19,9 @@ class Credential(CredentialBase, table=True):
     __tablename__ = "credentials"
     __table_args__ = (UniqueConstraint("project_id", "name", name="uq_credential_name"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    project_id: str = Field(foreign_key="projects.id", max_length=32, index=True, ondelete="CASCADE")
+    project_id: str = Field(
+        foreign_key="projects.id", max_length=32, index=True, ondelete="CASCADE"
+    )
     blob: bytes = Field(sa_type=LargeBinary)  # Fernet token of the JSON secret fields
     hint: str = Field(default="", max_length=250)
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
@@ -27,7 +29,7 @@ class Credential(CredentialBase, table=True):
 
 
 class CredentialCreate(CredentialBase):
-    secrets: dict[str, Any]
+    secrets: dict[str, Any] = Field(repr=False)  # never in a log line or traceback
 
 
 class CredentialPublic(CredentialBase):

@@ -17,7 +17,9 @@ class Experiment(ExperimentBase, table=True):
     __tablename__ = "experiments"
     __table_args__ = (UniqueConstraint("project_id", "name", name="uq_experiment_name"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    project_id: str = Field(foreign_key="projects.id", index=True, max_length=32, ondelete="CASCADE")
+    project_id: str = Field(
+        foreign_key="projects.id", index=True, max_length=32, ondelete="CASCADE"
+    )
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
 

@@ -24,7 +24,9 @@ class Sweep(SweepBase, table=True):
     __tablename__ = "sweeps"
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     experiment_id: str = Field(foreign_key="experiments.id", max_length=32, ondelete="CASCADE")
-    project_id: str = Field(foreign_key="projects.id", max_length=32, index=True, ondelete="CASCADE")
+    project_id: str = Field(
+        foreign_key="projects.id", max_length=32, index=True, ondelete="CASCADE"
+    )
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
 
 

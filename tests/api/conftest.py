@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from runway.api.app import create_app
 
+from runway.api.app import create_app
 from runway_core.config import Settings
 from runway_core.store.http import HttpStore
 

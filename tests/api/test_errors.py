@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from runway.api.app import create_app
 
+from runway.api.app import create_app
 from runway_core.config import Settings
 from tests.api.conftest import API, error, ok
 

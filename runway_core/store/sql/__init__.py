@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
 from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
+from runway_core.store.sql.search import SearchMixin
 
 
-class SqlStore(ProjectsMixin, ExperimentsMixin, RunsMixin, MetricsMixin):
+class SqlStore(
+    ProjectsMixin, ExperimentsMixin, RunsMixin, MetricsMixin, SearchMixin, ArtifactsMixin
+):
     """One store over one database; thread-safe, each call is its own transaction."""
 
     def __init__(self, uri: str, *, artifacts_uri: str | None = None, migrate: bool = True):

@@ -1,0 +1,112 @@
+"""Run search in the SQL store: scope, filter, order and keyset paging in one query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, select
+from sqlmodel import Session, col
+
+from runway_core.errors import InvalidInput, NotFound
+from runway_core.models import Experiment, Project, Run, RunPage, RunSearch
+from runway_core.search.compile import RUNS, plan_filter
+from runway_core.search.order import DEFAULT_ORDER, parse_order_by
+from runway_core.search.parser import parse_filter
+from runway_core.search.sort import SortPlan, SortValue, sort_plan
+from runway_core.store.sql.base import SqlBase
+from runway_core.store.sql.runs import load_run_publics
+
+
+class SearchMixin(SqlBase):
+    def search_runs(self, search: RunSearch) -> RunPage:
+        """Runs in ``search``'s experiments or project matching its filter, one page at a time.
+
+        Runs without the sort metric/param/tag come last in both directions; ties are broken
+        by run id, so paging by ``next_page_token`` returns every match exactly once.
+        """
+        keys = parse_order_by(search.order_by or DEFAULT_ORDER)
+        filters = plan_filter(parse_filter(search.filter), self.dialect)
+        plan = sort_plan(keys, filters)
+        after = plan.decode(search.page_token) if search.page_token else None
+        want = search.limit + 1  # one more than a page tells whether another page follows
+        with self._read() as session:
+            where = [_scope(session, search), filters.where]
+            if not search.include_deleted:
+                where.append(RUNS.c.deleted_at.is_(None))
+            rows: list[Row[Any]] = []
+            if not plan.splittable:
+                rows = _fetch(session, plan, where, after, want)
+            else:
+                # Runs with the first sort value come first in both directions: fetch them with
+                # an inner join the database can walk in index order, then top up with the rest.
+                first_missing = after is not None and after[0][0] is None
+                if not first_missing:
+                    rows = _fetch(session, sort_plan(keys, filters, "present"), where, after, want)
+                if len(rows) < want:
+                    rest = sort_plan(keys, filters, "missing")
+                    rows += _fetch(
+                        session, rest, where, after if first_missing else None, want - len(rows)
+                    )
+            token = None
+            if len(rows) > search.limit:
+                rows = rows[: search.limit]
+                last = tuple(rows[-1])
+                token = plan.encode([_plain(value) for value in last[1:]], last[0].id)
+            runs = [row[0] for row in rows]
+            return RunPage(
+                runs=load_run_publics(session, runs, include_data=search.include_data),
+                next_page_token=token,
+            )
+
+
+def _fetch(
+    session: Session,
+    plan: SortPlan,
+    where: list[ColumnElement[bool]],
+    after: tuple[list[SortValue], str] | None,
+    limit: int,
+) -> list[Row[Any]]:
+    conditions = [*where, *plan.where]
+    if after is not None:
+        conditions.append(plan.after(*after))
+    stmt = (
+        select(Run, *(c.expr for c in plan.columns))
+        .select_from(plan.source)
+        .where(*conditions)
+        .order_by(*plan.order_by())
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
+
+
+def _plain(value: Any) -> Any:
+    """A sort value as JSON can carry it (Enum-typed columns come back as str already)."""
+    return value.value if hasattr(value, "value") and not isinstance(value, str) else value
+
+
+def _scope(session: Session, search: RunSearch) -> ColumnElement[bool]:
+    """The runs a search may return; unknown ids are NotFound, a mixed-up scope InvalidInput."""
+    experiment_ids = list(dict.fromkeys(search.experiment_ids))
+    if not experiment_ids and not search.project_id:
+        raise InvalidInput(
+            "search needs experiment_ids or project_id (or both)", field="experiment_ids"
+        )
+    if search.project_id and session.get(Project, search.project_id) is None:
+        raise NotFound(f"project {search.project_id!r} not found", field="project_id")
+    if not experiment_ids:
+        return RUNS.c.project_id == search.project_id
+    rows = session.execute(
+        select(col(Experiment.id), col(Experiment.project_id)).where(
+            col(Experiment.id).in_(experiment_ids)
+        )
+    ).all()
+    found = {exp_id: project_id for exp_id, project_id in rows}
+    for exp_id in experiment_ids:
+        if exp_id not in found:
+            raise NotFound(f"experiment {exp_id!r} not found", field="experiment_ids")
+        if search.project_id and found[exp_id] != search.project_id:
+            raise InvalidInput(
+                f"experiment {exp_id!r} is not in project {search.project_id!r}",
+                field="experiment_ids",
+            )
+    return RUNS.c.experiment_id.in_(experiment_ids)
