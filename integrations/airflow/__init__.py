@@ -1,1 +1,1 @@
-"""Airflow callbacks and listener plugin (the integration lands with its own issue; reserves runway.airflow)."""
+"""Airflow callbacks and listener plugin; the integration itself lands with its own issue."""

@@ -1,1 +1,1 @@
-"""Prefect flow and task hooks (the integration lands with its own issue; this reserves runway.prefect)."""
+"""Prefect flow and task hooks; the integration itself lands with its own issue."""
