@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
@@ -51,29 +52,50 @@ def _clean_tags(tags: Mapping[str, Any]) -> dict[str, str]:
     return {check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()}
 
 
+# SQLite allows 32,766 bound values per statement; pages of runs are read in slices below it.
+_IN_SLICE = 10_000
+
+
 def load_run_publics(
     session: Session, runs: Sequence[Run], *, include_data: bool = True
 ) -> list[RunPublic]:
-    """Runs → RunPublic, loading params, tags and metric summaries in one query each."""
+    """Runs → RunPublic, loading params, tags and metric summaries in one query each per slice.
+
+    Plain column rows rather than ORM objects: a page of 100 runs has ~1,000 child rows.
+    """
     if not runs:
         return []
     params: dict[str, dict[str, Any]] = defaultdict(dict)
     tags: dict[str, dict[str, str]] = defaultdict(dict)
     metrics: dict[str, dict[str, MetricSummaryPublic]] = defaultdict(dict)
-    if include_data:
-        ids = [r.id for r in runs]
-        for p in session.exec(select(Param).where(col(Param.run_id).in_(ids))).all():
-            params[p.run_id][p.key] = json.loads(p.value)
-        for t in session.exec(select(Tag).where(col(Tag.run_id).in_(ids))).all():
-            tags[t.run_id][t.key] = t.value
-        for m in session.exec(
-            select(MetricSummary).where(col(MetricSummary.run_id).in_(ids))
-        ).all():
-            metrics[m.run_id][m.key] = MetricSummaryPublic.model_validate(m, from_attributes=True)
+    m = MetricSummary
+    all_ids = [r.id for r in runs] if include_data else []
+    for i in range(0, len(all_ids), _IN_SLICE):
+        ids = all_ids[i : i + _IN_SLICE]
+        for run_id, key, value in session.execute(
+            select(Param.run_id, Param.key, Param.value).where(col(Param.run_id).in_(ids))
+        ):
+            params[run_id][key] = json.loads(value)
+        for run_id, key, value in session.execute(
+            select(Tag.run_id, Tag.key, Tag.value).where(col(Tag.run_id).in_(ids))
+        ):
+            tags[run_id][key] = value
+        for run_id, key, last, last_step, last_ts, vmin, vmax, count in session.execute(
+            sa_select(
+                m.run_id, m.key, m.last, m.last_step, m.last_timestamp, m.min, m.max, m.count
+            ).where(col(m.run_id).in_(ids))
+        ):
+            metrics[run_id][key] = MetricSummaryPublic.model_construct(
+                last=last,
+                last_step=last_step,
+                last_timestamp=last_ts,
+                min=vmin,
+                max=vmax,
+                count=count,
+            )
     return [
         RunPublic.model_validate(
-            r,
-            update={"params": params[r.id], "tags": tags[r.id], "metrics": metrics[r.id]},
+            r, update={"params": params[r.id], "tags": tags[r.id], "metrics": metrics[r.id]}
         )
         for r in runs
     ]

@@ -16,6 +16,8 @@ from runway_core.search.sort import SortPlan, SortValue, sort_plan
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.runs import load_run_publics
 
+MAX_EXPERIMENTS = 1000
+
 
 class SearchMixin(SqlBase):
     def search_runs(self, search: RunSearch) -> RunPage:
@@ -90,6 +92,11 @@ def _scope(session: Session, search: RunSearch) -> ColumnElement[bool]:
     if not experiment_ids and not search.project_id:
         raise InvalidInput(
             "search needs experiment_ids or project_id (or both)", field="experiment_ids"
+        )
+    if len(experiment_ids) > MAX_EXPERIMENTS:
+        raise InvalidInput(
+            f"search takes at most {MAX_EXPERIMENTS} experiment_ids; search the project instead",
+            field="experiment_ids",
         )
     if search.project_id and session.get(Project, search.project_id) is None:
         raise NotFound(f"project {search.project_id!r} not found", field="project_id")
