@@ -52,6 +52,16 @@ def _clean_tags(tags: Mapping[str, Any]) -> dict[str, str]:
     return {check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()}
 
 
+_SUMMARY_COLUMNS: list[Any] = [
+    MetricSummary.run_id,
+    MetricSummary.key,
+    MetricSummary.last,
+    MetricSummary.last_step,
+    MetricSummary.last_timestamp,
+    MetricSummary.min,
+    MetricSummary.max,
+    MetricSummary.count,
+]
 # SQLite allows 32,766 bound values per statement; pages of runs are read in slices below it.
 _IN_SLICE = 10_000
 
@@ -81,9 +91,7 @@ def load_run_publics(
         ):
             tags[run_id][key] = value
         for run_id, key, last, last_step, last_ts, vmin, vmax, count in session.execute(
-            sa_select(
-                m.run_id, m.key, m.last, m.last_step, m.last_timestamp, m.min, m.max, m.count
-            ).where(col(m.run_id).in_(ids))
+            sa_select(*_SUMMARY_COLUMNS).where(col(m.run_id).in_(ids))
         ):
             metrics[run_id][key] = MetricSummaryPublic.model_construct(
                 last=last,
