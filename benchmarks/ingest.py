@@ -144,6 +144,14 @@ def main() -> None:
                 page.runs and page.runs[0].metrics["acc"].last >= page.runs[-1].metrics["acc"].last
             )
             search_ms = median_ms(lambda: store.search_runs(search), 30)
+            # Filter on one metric, sort by another: the index cannot serve both.
+            cross = RunSearch(
+                project_id=project_id,
+                filter="metrics.loss < 0.5",
+                order_by=["metrics.acc desc"],
+                limit=100,
+            )
+            cross_ms = median_ms(lambda: store.search_runs(cross), 30)
 
             exp = store.create_experiment(project_id, ExperimentCreate(name="history"))
             run = store.create_run(RunCreate(experiment_id=exp.id))
@@ -182,8 +190,12 @@ def main() -> None:
         f"{pps / MLFLOW_POINTS_PER_S:>8.0f}x"
     )
     print(
-        f"{f'search {args.search_runs:,} runs, median ms':<48}{search_ms:>14.1f}"
+        f"{f'search {args.search_runs:,} runs (filter+sort acc), ms':<48}{search_ms:>14.1f}"
         f"{TARGET_SEARCH_MS:>12}{TARGET_SEARCH_MS / search_ms:>8.2f}x"
+    )
+    print(
+        f"{'  filter on loss, sort by acc, median ms':<48}{cross_ms:>14.1f}"
+        f"{TARGET_SEARCH_MS:>12}{TARGET_SEARCH_MS / cross_ms:>8.2f}x"
     )
     print(
         f"{f'history {args.history_points:,} → 1,000 points, median ms':<48}{history_ms:>14.1f}"
