@@ -1,0 +1,77 @@
+"""``runway demo`` for real, and the light imports and clear errors of the dashboard commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import runway
+
+pytestmark = pytest.mark.e2e
+
+
+def _runway(*args: str, pre: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    code = (
+        f"import sys\n{pre}\nsys.argv = ['runway', *{list(args)!r}]\n"
+        "from runway.cli import main\nmain()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
+
+
+def test_version_does_not_import_the_dashboard_stack() -> None:
+    code = (
+        "import sys\nsys.argv = ['runway', '--version']\nfrom runway.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('streamlit', 'plotly', 'sklearn', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+def test_commands_are_registered() -> None:
+    out = _runway("--help")
+    for name in ("demo", "ui", "up"):
+        assert f" {name} " in out.stdout, out.stdout
+
+
+def test_missing_extra_is_one_clear_line(tmp_path: Path) -> None:
+    out = _runway(
+        "demo", "--tracking-uri", str(tmp_path / "r.db"), pre="sys.modules['sklearn'] = None"
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip() == "error: sklearn not installed: pip install 'runway-tracker[demo]'"
+    out = _runway("ui", "--port", "1", pre="sys.modules['streamlit'] = None")
+    assert out.returncode == 1
+    assert "pip install 'runway-tracker[ui]'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
+    db = tmp_path / "runway.db"
+    out = _runway("demo", "--tracking-uri", str(db), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "16 runs in 3 experiments" in out.stdout
+    with runway.Client(str(db)) as client:
+        project = client.get_project("digits classifier")
+        assert project.primary_metric == "val_acc"
+        experiments = {e.name: e for e in client.list_experiments(project.id, metric="val_acc")}
+        assert {n: e.run_count for n, e in experiments.items()} == {
+            "svm": 9,
+            "mlp": 4,
+            "random-forest": 3,
+        }
+        assert all(e.metric_best is not None and e.metric_best > 0.9 for e in experiments.values())
+        runs = {r.name: r for r in client.search_runs(project="digits classifier", limit=100)}
+        mlp = runs["mlp-2"]
+        assert mlp.params["hidden_layer_sizes"] == [64] and mlp.status.value == "finished"
+        curve = client.get_metric_history(mlp.id, "val_acc")
+        assert curve.steps == list(range(1, 31))  # one point per epoch
+        paths = {a.path for a in client.list_artifacts(mlp.id)}
+        assert {"config.json", "model.joblib", "confusion_matrix.png"} <= paths
+        diff = client.diff_artifacts(runs["mlp-1"].id, "config.json", runs["mlp-2"].id)
+        lines = diff.diff.splitlines()
+        assert not diff.identical and "-      32" in lines and "+      64" in lines

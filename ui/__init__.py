@@ -1,0 +1,1 @@
+"""The Streamlit dashboard (``runway ui``): projects, experiments, runs and comparisons."""

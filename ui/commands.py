@@ -1,0 +1,148 @@
+"""``runway demo``, ``runway ui`` and ``runway up``: sample data, the dashboard, and both together.
+
+Streamlit, Plotly and scikit-learn are imported inside the commands so ``runway --version`` stays
+light; a missing extra is reported in one line naming the ``pip install`` that adds it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import signal
+from types import FrameType
+
+import typer
+
+from runway_core.config import DEFAULT_ARTIFACTS_URI, DEFAULT_BACKEND_URI, normalize_db_uri
+from runway_core.errors import InvalidInput
+
+
+def _spec(module: str) -> object:
+    try:
+        return importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+
+
+def _need(modules: tuple[str, ...], extra: str) -> None:
+    missing = [m for m in modules if _spec(m) is None]
+    if missing:
+        raise InvalidInput(
+            f"{', '.join(missing)} not installed: pip install 'runway-tracker[{extra}]'"
+        )
+
+
+def demo(
+    tracking_uri: str = typer.Option(
+        None, envvar="RUNWAY_TRACKING_URI", help="Server URL or database; default ./runway.db."
+    ),
+    project: str = typer.Option("digits classifier", help="Project to fill."),
+) -> None:
+    """Fill a project with small scikit-learn training runs (digits dataset, no downloads)."""
+    _need(("sklearn",), "demo")
+    from runway.ui.demo import run_demo
+
+    result = run_demo(tracking_uri, project=project)
+    typer.echo(
+        f"demo: {result.runs} runs in {len(result.experiments)} experiments of project "
+        f"{result.project!r} ({result.seconds:.1f} s)"
+    )
+
+
+def ui(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8501, help="Dashboard port."),
+    tracking_uri: str = typer.Option(
+        None, envvar="RUNWAY_TRACKING_URI", help="Server URL or database; default ./runway.db."
+    ),
+) -> None:
+    """Serve the dashboard alone, against a server URL or a database file."""
+    _need(("streamlit", "plotly", "pandas"), "ui")
+    from runway.ui import processes
+
+    _stop_on_signals()
+    env = {"RUNWAY_TRACKING_URI": _tracking(tracking_uri)}
+    proc = processes.start(processes.streamlit_command(host, port), env)
+    typer.echo(f"dashboard on http://{host}:{port}  (tracking {env['RUNWAY_TRACKING_URI']})")
+    _until_stopped([proc])
+
+
+def up(
+    demo_data: bool = typer.Option(False, "--demo", help="Run `runway demo` first."),
+    host: str = typer.Option("127.0.0.1", help="Interface both processes bind."),
+    port: int = typer.Option(5000, help="API server port."),
+    ui_port: int = typer.Option(8501, help="Dashboard port."),
+    backend_uri: str = typer.Option(DEFAULT_BACKEND_URI, help="Database of the server."),
+    artifacts_uri: str = typer.Option(DEFAULT_ARTIFACTS_URI, help="Artifact folder or s3:// URI."),
+) -> None:
+    """Start the server and the dashboard together on the embedded database; Ctrl-C stops both."""
+    _need(("streamlit", "plotly", "pandas"), "ui")
+    _need(("uvicorn", "fastapi"), "server")
+    if demo_data:
+        _need(("sklearn",), "demo")
+    from runway.ui import processes
+
+    _stop_on_signals()
+    api_url = f"http://{host}:{port}"
+    ui_url = f"http://{host}:{ui_port}"
+    server = processes.start(
+        processes.server_command(host, port, normalize_db_uri(backend_uri), artifacts_uri)
+    )
+    started = [server]
+    try:
+        processes.wait_ready(server, f"{api_url}/healthz", "runway server")
+        if demo_data:
+            from runway.ui.demo import run_demo
+
+            result = run_demo(api_url)
+            typer.echo(f"demo: {result.runs} runs in project {result.project!r}")
+        dashboard = processes.start(
+            processes.streamlit_command(host, ui_port), {"RUNWAY_TRACKING_URI": api_url}
+        )
+        started.append(dashboard)
+        processes.wait_ready(dashboard, f"{ui_url}/_stcore/health", "dashboard")
+        typer.echo(f"API:       {api_url}  (docs {api_url}/docs)")
+        typer.echo(f"Dashboard: {ui_url}")
+        typer.echo("Press Ctrl-C to stop both.")
+        _until_stopped(started)
+    finally:
+        for proc in reversed(started):
+            processes.stop(proc)
+
+
+def _tracking(uri: str | None) -> str:
+    if uri is None:
+        return DEFAULT_BACKEND_URI
+    return uri if uri.startswith(("http://", "https://")) else normalize_db_uri(uri)
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and ``kill`` both stop the children. SIGINT is reset because a shell starts
+    background jobs with it ignored, and Python keeps an inherited ignore."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+
+
+def _sigterm_as_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _until_stopped(procs: list) -> None:  # type: ignore[type-arg]
+    """Wait for Ctrl-C, SIGTERM or a child's exit, then stop every child."""
+    from runway.ui import processes
+
+    try:
+        processes.wait_any(procs)
+        failed = [p for p in procs if p.poll() not in (None, 0)]
+        if failed:
+            raise typer.Exit(code=failed[0].returncode or 1)
+    except KeyboardInterrupt:
+        typer.echo("stopping…", err=True)
+    finally:
+        for proc in reversed(procs):
+            processes.stop(proc)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+    app.command("ui")(ui)
+    app.command("up")(up)

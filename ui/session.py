@@ -1,0 +1,112 @@
+"""Shared by every page: the cached ``runway.Client``, URL parameters, links, empty states."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+
+from runway_core.config import default_tracking_uri
+from runway_core.errors import InvalidFilter, NotFound, RunwayError, StoreUnavailable
+
+# Page scripts, relative to app.py; st.navigation registers them under these URL paths.
+PAGES = {
+    "projects": "views/projects.py",
+    "project": "views/project.py",
+    "experiment": "views/experiment.py",
+    "run": "views/run.py",
+    "compare": "views/compare.py",
+}
+
+SDK_SNIPPET = """import runway
+
+run = runway.init(project="digits", experiment="svm", params={"C": 1.0})
+for step in range(10):
+    run.log({"loss": 1 / (step + 1)}, step=step)
+run.finish()"""
+
+HISTORY_POINTS = 500  # points per curve asked of the server; it downsamples longer series
+
+
+def tracking_uri() -> str:
+    return os.environ.get("RUNWAY_TRACKING_URI") or default_tracking_uri()
+
+
+@st.cache_resource(show_spinner=False)
+def _client_for(uri: str) -> Any:
+    import runway
+
+    return runway.Client(uri)
+
+
+def client() -> Any:
+    """This process's ``runway.Client`` (one per tracking URI, shared by all sessions)."""
+    return _client_for(tracking_uri())
+
+
+def param(name: str, default: str = "") -> str:
+    value = st.query_params.get(name)
+    return value if value else default
+
+
+def param_list(name: str) -> list[str]:
+    """A comma-separated URL parameter (``runs=a,b``) as a list, blanks dropped."""
+    return [part for part in param(name).split(",") if part.strip()]
+
+
+def set_params(**values: str | None) -> None:
+    """Keep page state in the URL so the address bar is always a shareable deep link."""
+    for key, value in values.items():
+        if value:
+            if st.query_params.get(key) != value:
+                st.query_params[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def go(page: str, **params: str) -> None:
+    st.switch_page(PAGES[page], query_params={k: v for k, v in params.items() if v})
+
+
+def link(page: str, label: str, **params: str) -> None:
+    st.page_link(PAGES[page], label=label, query_params={k: v for k, v in params.items() if v})
+
+
+def empty_state(message: str) -> None:
+    """What to do next on an empty page: the SDK snippet and the demo command."""
+    st.info(message)
+    st.markdown("Log a run from any Python script:")
+    st.code(SDK_SNIPPET, language="python")
+    st.markdown("Or fill a sample project with `runway demo` (scikit-learn's digits dataset).")
+    st.caption(f"Tracking URI: `{tracking_uri()}`")
+
+
+@contextmanager
+def errors_shown() -> Iterator[None]:
+    """Turn store errors into a readable message on the page instead of a stack trace."""
+    try:
+        yield
+    except NotFound as exc:
+        st.error(f"Not found: {exc.message}")
+        link("projects", "← All projects")
+    except InvalidFilter as exc:
+        where = f" (at column {exc.position})" if exc.position is not None else ""
+        st.error(f"Invalid filter{where}: {exc.message}")
+    except StoreUnavailable as exc:
+        st.error(f"The tracking store at `{tracking_uri()}` cannot be reached: {exc.message}")
+    except RunwayError as exc:
+        st.error(exc.message)
+
+
+def status_badge(status: str) -> str:
+    colour = {
+        "running": "blue",
+        "finished": "green",
+        "failed": "red",
+        "killed": "orange",
+        "queued": "gray",
+    }.get(status, "gray")
+    return f":{colour}-badge[{status}]"

@@ -1,0 +1,194 @@
+"""Experiment page: runs table with search, the paper's figure 3, parallel coordinates, curves."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from runway.ui import charts, data
+from runway.ui.session import (
+    HISTORY_POINTS,
+    client,
+    errors_shown,
+    go,
+    link,
+    param,
+    set_params,
+)
+
+PAGE_SIZE = 100
+CHART_RUNS = 1000  # runs read for the scatter and parallel coordinates (the best first)
+DEFAULT_COLUMNS = 6
+
+
+def main() -> None:
+    project, name = param("project"), param("experiment")
+    if not project or not name:
+        st.title("Experiment")
+        st.info("Open an experiment from its project's page.")
+        link("projects", "→ Projects")
+        return
+    with errors_shown():
+        show(project, name)
+
+
+def show(project_name: str, name: str) -> None:
+    c = client()
+    project = c.get_project(project_name)
+    experiment = c.get_experiment(project.id, name)
+    link("project", f"← {project.name}", project=project.name)
+    st.title(experiment.name)
+    if experiment.description:
+        st.markdown(experiment.description)
+
+    sample = c.search_runs(project=project.id, experiments=[experiment.id], limit=CHART_RUNS)
+    params, metrics, _ = data.key_sets(sample)
+    if not sample:
+        st.info("No runs in this experiment yet. Log one with the SDK:")
+        st.code(
+            f'import runway\nrun = runway.init(project="{project.name}", '
+            f'experiment="{experiment.name}")\nrun.log({{"loss": 0.5}})\nrun.finish()',
+            language="python",
+        )
+        return
+    primary = project.primary_metric if project.primary_metric in metrics else None
+    sort_metric = primary or (metrics[0] if metrics else None)
+
+    flt = st.text_input(
+        "Filter (search language)",
+        value=param("filter"),
+        placeholder="metrics.val_acc > 0.9 and (params.kernel = 'rbf' or params.C >= 1)",
+    )
+    orders = ["attributes.start_time desc", "attributes.start_time asc"]
+    for key in metrics:
+        orders += [f"metrics.{key} desc", f"metrics.{key} asc"]
+    default_order = param("order") or (
+        f"metrics.{sort_metric} {'asc' if project.primary_metric_goal == 'min' else 'desc'}"
+        if sort_metric
+        else orders[0]
+    )
+    col_order, col_params, col_metrics = st.columns([1, 2, 2])
+    order = col_order.selectbox(
+        "Order by", orders, index=orders.index(default_order) if default_order in orders else 0
+    )
+    shown_params = col_params.multiselect("Param columns", params, default=params[:DEFAULT_COLUMNS])
+    shown_metrics = col_metrics.multiselect(
+        "Metric columns", metrics, default=metrics[:DEFAULT_COLUMNS]
+    )
+    set_params(filter=flt, order=order if order != default_order else None)
+
+    runs, page_no, has_next = _page(c, project.id, experiment.id, flt, order)
+    frame = data.runs_frame(
+        runs, params=shown_params, metrics=shown_metrics, now_ms=int(time.time() * 1000)
+    )
+    st.caption(
+        f"Page {page_no + 1}: {len(frame)} runs"
+        + (" (more on the next page)" if has_next else "")
+        + " · select rows to compare them or to overlay their curves"
+    )
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        key="runs_table",
+        on_select="rerun",
+        selection_mode="multi-row",
+        column_order=[c for c in frame.columns if c != "id"],
+    )
+    selected = [str(frame.iloc[i]["id"]) for i in event.selection.rows if i < len(frame)]
+    _actions(project.name, selected)
+
+    if flt:  # the charts follow the filter too
+        sample = c.search_runs(
+            project=project.id, experiments=[experiment.id], filter=flt, limit=CHART_RUNS
+        )
+    chart_frame = data.runs_frame(sample, params=params, metrics=metrics)
+    if params and metrics:
+        p_cols = [f"params.{k}" for k in params]
+        m_cols = [f"metrics.{k}" for k in metrics]
+        best = f"metrics.{sort_metric or metrics[0]}"
+        varying = data.varying_columns(chart_frame, p_cols)
+        p_cols = varying + [p for p in p_cols if p not in varying]  # informative axes first
+        _scatter(chart_frame, p_cols, m_cols, best, colour_default=len(varying) > 1)
+        _parallel(chart_frame, p_cols, m_cols, best, dims=varying or p_cols)
+    _curves(c, [r for r in runs if r.id in selected], metrics)
+
+
+def _page(c, project_id: str, experiment_id: str, flt: str, order: str):  # type: ignore[no-untyped-def]
+    """One page of the runs table; keyset tokens of earlier pages are kept for "Previous"."""
+    key = (experiment_id, flt, order)
+    state = st.session_state.get("runs_pages")
+    if not state or state["key"] != key:
+        state = {"key": key, "tokens": [None], "index": 0}
+        st.session_state["runs_pages"] = state
+    index = state["index"]
+    page = c.search_runs(
+        project=project_id,
+        experiments=[experiment_id],
+        filter=flt,
+        order_by=[order],
+        limit=PAGE_SIZE,
+        page_token=state["tokens"][index],
+    )
+    prev_col, next_col, _ = st.columns([1, 1, 6])
+    if prev_col.button("← Previous", disabled=index == 0):
+        state["index"] -= 1
+        st.rerun()
+    if next_col.button("Next →", disabled=not page.next_page_token):
+        del state["tokens"][index + 1 :]
+        state["tokens"].append(page.next_page_token)
+        state["index"] += 1
+        st.rerun()
+    return page, index, bool(page.next_page_token)
+
+
+def _actions(project: str, selected: list[str]) -> None:
+    left, right, _ = st.columns([1, 1, 4])
+    if left.button(f"Compare selected ({len(selected)})", disabled=len(selected) < 2):
+        go("compare", project=project, runs=",".join(selected))
+    if right.button("Open run", disabled=len(selected) != 1):
+        go("run", run=selected[0])
+
+
+def _scatter(
+    frame: pd.DataFrame, params: list[str], metrics: list[str], metric: str, *, colour_default: bool
+) -> None:
+    st.subheader("Metric vs hyperparameter")
+    a, b, c = st.columns(3)
+    x = a.selectbox("Hyperparameter (x)", params, key="scatter_x")
+    y = b.selectbox("Metric (y)", metrics, index=metrics.index(metric), key="scatter_y")
+    colour_fields = ["status", *[p for p in params if p != x], *metrics]
+    # Colour by the next varying param when there is one, else by status.
+    colour = c.selectbox("Colour by", colour_fields, index=1 if colour_default else 0)
+    st.plotly_chart(charts.scatter_figure(frame, x, y, colour), key="scatter")
+
+
+def _parallel(
+    frame: pd.DataFrame, params: list[str], metrics: list[str], metric: str, *, dims: list[str]
+) -> None:
+    st.subheader("Parallel coordinates")
+    a, b = st.columns([3, 1])
+    dims = a.multiselect("Axes", params, default=dims[:8], key="parallel_dims")
+    colour = b.selectbox("Metric", metrics, index=metrics.index(metric), key="parallel_metric")
+    st.plotly_chart(charts.parallel_figure(frame, [*dims, colour], colour), key="parallel")
+
+
+def _curves(c, runs: list, metrics: list[str]) -> None:  # type: ignore[no-untyped-def]
+    st.subheader("Learning curves of the selected runs")
+    if not runs:
+        st.caption("Select runs in the table above to overlay their learning curves.")
+        return
+    keys = sorted({k for r in runs for k in r.metrics})
+    metric = st.selectbox("Metric", keys or metrics, key="curves_metric")
+    curves = []
+    for run in runs:
+        if metric not in run.metrics:
+            continue
+        series = c.get_metric_history(run.id, metric, max_points=HISTORY_POINTS)
+        curves.append(charts.Curve(data.run_label(run), series.steps, series.values))
+    st.plotly_chart(charts.curves_figure(curves, metric), key="selected_curves")
+
+
+if __name__ == "__main__":
+    main()

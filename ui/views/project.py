@@ -1,0 +1,82 @@
+"""Project page: the paper's figure 2 (a metric per experiment with run counts) and experiments."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from runway.ui import charts, data
+from runway.ui.session import client, empty_state, errors_shown, go, link, param, set_params
+
+SAMPLE_RUNS = 200  # recent runs read to learn which metric keys the project has
+
+
+def main() -> None:
+    name = param("project")
+    if not name:
+        st.title("Project")
+        st.info("Choose a project on the Projects page.")
+        link("projects", "→ Projects")
+        return
+    with errors_shown():
+        show(name)
+
+
+def show(name: str) -> None:
+    c = client()
+    project = c.get_project(name)
+    st.title(project.name)
+    if project.description:
+        st.markdown(project.description)
+    sample = c.search_runs(
+        project=project.id, limit=SAMPLE_RUNS, order_by=["attributes.start_time desc"]
+    )
+    _, metric_keys, _ = data.key_sets(sample)
+    if project.primary_metric and project.primary_metric not in metric_keys:
+        metric_keys.insert(0, project.primary_metric)
+    experiments = c.list_experiments(project.id)
+    if not experiments:
+        empty_state(f"Project {project.name!r} has no experiments yet.")
+        return
+    left, right = st.columns([3, 1])
+    metric = None
+    if metric_keys:
+        wanted = param("metric") or project.primary_metric or metric_keys[0]
+        index = metric_keys.index(wanted) if wanted in metric_keys else 0
+        metric = right.selectbox("Metric", metric_keys, index=index)
+        aggregate = right.radio(
+            "Aggregate per experiment",
+            charts.AGGREGATES,
+            horizontal=True,
+            help=f"best = {'highest' if project.primary_metric_goal == 'max' else 'lowest'} value",
+        )
+        set_params(metric=metric if metric != project.primary_metric else None)
+        experiments = c.list_experiments(project.id, metric=metric)
+    frame = data.experiments_frame(experiments)
+    right.metric("Experiments", len(frame))
+    right.metric("Runs", int(frame["runs"].sum()))
+    if metric:
+        left.plotly_chart(charts.project_figure(frame, metric, aggregate), key="project_figure")
+    else:
+        left.info("No metrics logged yet: the chart appears once runs log metrics.")
+    st.subheader("Experiments")
+    st.caption("Select a row to open the experiment.")
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        key="experiments_table",
+        on_select="rerun",
+        selection_mode="single-row",
+        column_order=["experiment", "runs", "best", "mean", "last", "last activity", "created"],
+        column_config={
+            k: st.column_config.NumberColumn(f"{k} {metric or ''}".strip(), format="%.4g")
+            for k in ("best", "mean", "last")
+        },
+    )
+    if event.selection.rows:
+        row = frame.iloc[event.selection.rows[0]]
+        go("experiment", project=project.name, experiment=str(row["experiment"]))
+    link("compare", "Compare runs of this project →", project=project.name)
+
+
+if __name__ == "__main__":
+    main()
