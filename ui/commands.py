@@ -91,10 +91,7 @@ def up(
     try:
         processes.wait_ready(server, f"{api_url}/healthz", "runway server")
         if demo_data:
-            from runway.ui.demo import run_demo
-
-            result = run_demo(api_url)
-            typer.echo(f"demo: {result.runs} runs in project {result.project!r}")
+            _demo_once(api_url)
         dashboard = processes.start(
             processes.streamlit_command(host, ui_port), {"RUNWAY_TRACKING_URI": api_url}
         )
@@ -107,6 +104,20 @@ def up(
     finally:
         for proc in reversed(started):
             processes.stop(proc)
+
+
+def _demo_once(api_url: str) -> None:
+    """Fill the demo project unless an earlier ``up --demo`` already did (restarts stay fast)."""
+    import runway
+    from runway.ui.demo import DEMO_PROJECT, run_demo
+
+    with runway.Client(api_url) as client:
+        done = [p for p in client.list_projects() if p.name == DEMO_PROJECT and p.run_count]
+    if done:
+        typer.echo(f"demo: project {DEMO_PROJECT!r} already has {done[0].run_count} runs")
+        return
+    result = run_demo(api_url)
+    typer.echo(f"demo: {result.runs} runs in project {result.project!r}")
 
 
 def _tracking(uri: str | None) -> str:

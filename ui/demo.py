@@ -59,8 +59,11 @@ def load_digits_split() -> Digits:
     return Digits(x_train, x_val, y_train, y_val)
 
 
+DEMO_PROJECT = "digits classifier"
+
+
 def run_demo(
-    tracking_uri: str | None, *, project: str = "digits classifier", progress: bool = True
+    tracking_uri: str | None, *, project: str = DEMO_PROJECT, progress: bool = True
 ) -> DemoResult:
     """Log every demo run to ``tracking_uri`` (a server URL or database); returns what was made."""
     from threadpoolctl import threadpool_limits
