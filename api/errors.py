@@ -92,6 +92,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             "code": "METHOD_NOT_ALLOWED",
             "message": f"method {request.method} is not allowed on {request.url.path}",
         }
+    elif exc.status_code == 400:
+        # FastAPI's own 400 is a body it could not decode (e.g. JSON nested past the parser's
+        # depth): bad input like any other, so the same code and field as a validation error.
+        return error_response(InvalidInput(f"request body: {exc.detail}", field="body"))
     else:
         code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         body = {"code": code, "message": str(exc.detail)}

@@ -16,6 +16,59 @@ MAX_TAG_VALUE_LENGTH = 5000
 # Letters, digits, underscore, dash, dot, slash, space and colon: enough for "val/acc" and
 # "opt.lr", and nothing that needs quoting in the search language beyond spaces.
 _KEY_RE = re.compile(r"^[\w.\-/ :]+$")
+INT64_MAX = 2**63 - 1
+# PostgreSQL cannot store NUL in text, so every store refuses it (SQLite would keep it).
+_NUL = "\x00"
+
+
+def check_text(value: Any, field: str) -> Any:
+    """A free-text value (description, user, command, id…): refused if it holds a NUL."""
+    if isinstance(value, str) and _NUL in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+    return value
+
+
+def check_epoch_ms(value: Any, field: str) -> Any:
+    """A time in epoch milliseconds: an integer the database can hold (0 … 2^63-1), or None."""
+    if value is not None and not 0 <= value <= INT64_MAX:
+        raise InvalidInput(
+            f"{field} must be epoch milliseconds between 0 and 2^63-1, got {value!r}", field=field
+        )
+    return value
+
+
+def check_not_null(data: Mapping[str, Any], fields: tuple[str, ...]) -> None:
+    """Refuse an explicit ``null`` for fields a PATCH may change but never clear."""
+    for name in fields:
+        if name in data and data[name] is None:
+            raise InvalidInput(f"{name} must not be null; leave it out to keep it", field=name)
+
+
+def _check_number(value: Any, field: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(f"{field}: NaN and infinity are not allowed here", field=field)
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            float(value)
+        except OverflowError:
+            raise InvalidInput(
+                f"{field}: integer {str(value)[:20]}… is too large to store", field=field
+            ) from None
+
+
+def check_json_document(value: Any, field: str) -> Any:
+    """A free JSON document (e.g. ``source_ids``): nesting allowed, no NaN/inf, no NUL."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            check_text(k, f"{field}.{k}")
+            check_json_document(v, f"{field}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            check_json_document(v, field)
+    else:
+        _check_number(value, field)
+        check_text(value, field)
+    return value
 
 
 def check_key(key: Any, field: str) -> str:
@@ -50,6 +103,8 @@ def check_json_value(value: Any, field: str) -> Any:
     """A param value: JSON scalar or list; no NaN or infinity (JSON cannot carry them)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInput(f"{field}: NaN and infinity are not allowed in params", field=field)
+    _check_number(value, field)  # ints beyond float range: the numeric copy could not be made
+    check_text(value, field)
     if isinstance(value, (list, tuple)):
         return [check_json_value(v, field) for v in value]
     if isinstance(value, Mapping):
@@ -84,6 +139,7 @@ def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any
 def check_tag_value(value: Any, field: str) -> str:
     if not isinstance(value, str):
         value = str(value)
+    check_text(value, field)
     if len(value) > MAX_TAG_VALUE_LENGTH:
         raise InvalidInput(
             f"{field}: value is longer than {MAX_TAG_VALUE_LENGTH} characters", field=field

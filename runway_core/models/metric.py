@@ -7,6 +7,9 @@ and downsampling can skip or summarise chunks without unpacking them.
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import Strict, StrictInt
 from sqlalchemy import BigInteger, Float, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
@@ -54,11 +57,14 @@ class IngestedBatch(SQLModel, table=True):
 
 
 class MetricSeriesIn(SQLModel):
-    """One key of a columnar batch; ``None`` in values means NaN (JSON has no NaN)."""
+    """One key of a columnar batch; ``None`` in values means NaN (JSON has no NaN).
 
-    steps: list[int] | None = None
-    timestamps: list[int] | None = None
-    values: list[float | None]
+    Strict: ``"1.5"``, ``true`` or ``1.0`` as a step are refused, not silently converted.
+    """
+
+    steps: list[StrictInt] | None = None
+    timestamps: list[StrictInt] | None = None
+    values: list[Annotated[float, Strict()] | None]
 
 
 class MetricBatch(SQLModel):

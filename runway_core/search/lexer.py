@@ -61,6 +61,11 @@ _OPERATORS = ("==", "!=", "<>", "<=", ">=", "=", "<", ">")
 _SEGMENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/:")
 
 
+def _is_digit(ch: str) -> bool:
+    # str.isdigit() is true for '²' and '٣', which int() then refuses or reads as 3.
+    return "0" <= ch <= "9"
+
+
 def _is_word_start(ch: str) -> bool:
     return ch.isascii() and (ch.isalpha() or ch == "_")
 
@@ -111,7 +116,7 @@ class Lexer:
         if ch in "'\"":
             value = self._quoted(ch, "string")
             return Token(Kind.STRING, text[start : self.pos], start, value=value)
-        if ch.isdigit() or (ch in "-+." and self._number_follows(start)):
+        if _is_digit(ch) or (ch in "-+." and self._number_follows(start)):
             return self._number()
         if _is_word_start(ch):
             while self.pos < n and _is_word_char(text[self.pos]):
@@ -129,8 +134,8 @@ class Lexer:
     def _number_follows(self, start: int) -> bool:
         rest = self.text[start + 1 : start + 3]
         if self.text[start] == ".":
-            return rest[:1].isdigit()
-        return rest[:1].isdigit() or (rest[:1] == "." and rest[1:2].isdigit())
+            return _is_digit(rest[:1])
+        return _is_digit(rest[:1]) or (rest[:1] == "." and _is_digit(rest[1:2]))
 
     def _number(self) -> Token:
         text, start = self.text, self.pos
@@ -139,21 +144,21 @@ class Lexer:
         if text[i] in "+-":
             i += 1
         is_float = False
-        while i < n and text[i].isdigit():
+        while i < n and _is_digit(text[i]):
             i += 1
         if i < n and text[i] == ".":
             is_float = True
             i += 1
-            while i < n and text[i].isdigit():
+            while i < n and _is_digit(text[i]):
                 i += 1
         if i < n and text[i] in "eE":
             j = i + 1
             if j < n and text[j] in "+-":
                 j += 1
-            if j < n and text[j].isdigit():
+            if j < n and _is_digit(text[j]):
                 is_float = True
                 i = j
-                while i < n and text[i].isdigit():
+                while i < n and _is_digit(text[i]):
                     i += 1
         if i < n and (_is_word_char(text[i]) or text[i] == "."):
             raise self.error(f"malformed number {text[start : i + 1]!r}", start)

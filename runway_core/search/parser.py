@@ -38,6 +38,8 @@ from runway_core.search.lexer import Kind, Lexer, Token, filter_error
 MAX_FILTER_LENGTH = 100_000
 MAX_DEPTH = 100
 MAX_IN_VALUES = 1000  # well under SQLite's limit of bound variables per statement
+# SQLite refuses expressions deeper than 1000 nodes, and a chain of N conditions is N deep.
+MAX_CONDITIONS = 250
 _NORMAL_OPS: dict[str, CompareOp] = {
     "=": "=",
     "==": "=",
@@ -70,6 +72,7 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.depth = 0
+        self.conditions = 0
 
     @property
     def tok(self) -> Token:
@@ -138,6 +141,13 @@ class _Parser:
 
     def predicate(self) -> Predicate:
         tok = self.tok
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise filter_error(
+                f"the filter has more than {MAX_CONDITIONS} conditions",
+                tok.position,
+                hint="use IN (…) for many values of one field",
+            )
         if tok.kind is not Kind.FIELD:
             raise self._expected_field(tok)
         self.advance()

@@ -6,11 +6,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlmodel import Session
 
-from runway_core.errors import AlreadyExists, NotFound, StoreUnavailable
+from runway_core.errors import AlreadyExists, InvalidInput, NotFound, StoreUnavailable
 from runway_core.models import Run
+
+
+def _invalid_value(exc: DataError) -> InvalidInput:
+    """A value the database refused (NUL in text on PostgreSQL, a number out of range…).
+
+    Validation refuses these first; this keeps any it misses a 400 rather than a 500.
+    """
+    return InvalidInput(f"a value cannot be stored: {exc.orig}")
 
 
 class SqlBase:
@@ -33,6 +41,8 @@ class SqlBase:
                 yield session
         except OperationalError as exc:
             raise StoreUnavailable(f"database error: {exc.orig}") from exc
+        except DataError as exc:
+            raise _invalid_value(exc) from exc
 
     @contextmanager
     def _write(self, conflict_message: str | None = None) -> Iterator[Session]:
@@ -49,11 +59,17 @@ class SqlBase:
                         raise
                 conn.commit()
         except IntegrityError as exc:
-            if "foreign key" in str(exc.orig).lower():
+            text = str(exc.orig).lower()
+            if "foreign key" in text:
                 raise NotFound(f"a referenced record does not exist: {exc.orig}") from exc
+            if "not null" in text or "not-null" in text or "check constraint" in text:
+                # A value the validation let through; still the client's input, not a clash.
+                raise InvalidInput(f"invalid value: {exc.orig}") from exc
             raise AlreadyExists(conflict_message or f"already exists: {exc.orig}") from exc
         except OperationalError as exc:
             raise StoreUnavailable(f"database error: {exc.orig}") from exc
+        except DataError as exc:
+            raise _invalid_value(exc) from exc
 
     @staticmethod
     def _live_run(session: Session, run_id: str, *, allow_deleted: bool = False) -> Run:

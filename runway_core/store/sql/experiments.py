@@ -18,7 +18,7 @@ from runway_core.models import (
 )
 from runway_core.models._common import now_ms
 from runway_core.store.sql.base import SqlBase
-from runway_core.validation import check_key, check_name
+from runway_core.validation import check_key, check_name, check_not_null, check_text
 
 
 class ExperimentsMixin(SqlBase):
@@ -26,6 +26,7 @@ class ExperimentsMixin(SqlBase):
         self, project_id: str, experiment: ExperimentCreate, *, exist_ok: bool = False
     ) -> ExperimentPublic:
         name = check_name(experiment.name, "name")
+        check_text(experiment.description, "description")
         try:
             with self._write(f"experiment {name!r} already exists in this project") as session:
                 if session.get(Project, project_id) is None:
@@ -143,8 +144,10 @@ class ExperimentsMixin(SqlBase):
 
     def update_experiment(self, experiment_id: str, update: ExperimentUpdate) -> ExperimentPublic:
         data = update.model_dump(exclude_unset=True)
+        check_not_null(data, ("name", "description"))
         if "name" in data:
             data["name"] = check_name(data["name"], "name")
+        check_text(data.get("description"), "description")
         with self._write(f"experiment {data.get('name')!r} already exists") as session:
             row = self._experiment(session, experiment_id)
             for key, value in data.items():

@@ -23,7 +23,7 @@ from runway_core.models import (
 )
 from runway_core.models._common import now_ms
 from runway_core.store.sql.base import SqlBase
-from runway_core.validation import check_key
+from runway_core.validation import check_key, check_text
 
 INT64_MAX = 2**63 - 1
 MAX_POINTS_PER_BATCH = 1_000_000
@@ -96,6 +96,7 @@ def _prepare(key: str, series: MetricSeriesIn, next_step: int, now: int) -> _Pre
 
 class MetricsMixin(SqlBase):
     def log_metrics(self, run_id: str, batch: MetricBatch) -> MetricBatchResult:
+        check_text(batch.batch_id, "batch_id")
         for key in batch.metrics:
             check_key(key, f"metrics.{key}")
         total = sum(len(s.values) for s in batch.metrics.values())

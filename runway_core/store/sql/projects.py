@@ -18,7 +18,7 @@ from runway_core.models import (
 )
 from runway_core.models._common import now_ms
 from runway_core.store.sql.base import SqlBase
-from runway_core.validation import check_key, check_name
+from runway_core.validation import check_key, check_name, check_not_null, check_text
 
 
 def _check_goal(goal: str | None) -> None:
@@ -31,6 +31,7 @@ def _check_goal(goal: str | None) -> None:
 class ProjectsMixin(SqlBase):
     def create_project(self, project: ProjectCreate, *, exist_ok: bool = False) -> ProjectPublic:
         name = check_name(project.name, "name")
+        check_text(project.description, "description")
         _check_goal(project.primary_metric_goal)
         if project.primary_metric:
             check_key(project.primary_metric, "primary_metric")
@@ -56,6 +57,7 @@ class ProjectsMixin(SqlBase):
             return ProjectPublic.model_validate(self._project(session, project_id))
 
     def get_project_by_name(self, name: str) -> ProjectPublic:
+        check_text(name, "name")
         with self._read() as session:
             row = session.exec(select(Project).where(Project.name == name)).first()
             if row is None:
@@ -66,7 +68,11 @@ class ProjectsMixin(SqlBase):
         with self._read() as session:
             query = select(Project).order_by(col(Project.created_at))
             if search:
-                query = query.where(func.lower(Project.name).contains(search.lower()))
+                check_text(search, "search")
+                # autoescape: '%' and '_' in the search are literal characters, not wildcards.
+                query = query.where(
+                    func.lower(Project.name).contains(search.lower(), autoescape=True)
+                )
             projects = session.exec(query).all()
             if not projects:
                 return []
@@ -119,8 +125,10 @@ class ProjectsMixin(SqlBase):
 
     def update_project(self, project_id: str, update: ProjectUpdate) -> ProjectPublic:
         data = update.model_dump(exclude_unset=True)
+        check_not_null(data, ("name", "description", "primary_metric_goal"))
         if "name" in data:
             data["name"] = check_name(data["name"], "name")
+        check_text(data.get("description"), "description")
         _check_goal(data.get("primary_metric_goal"))
         if data.get("primary_metric"):
             check_key(data["primary_metric"], "primary_metric")

@@ -25,7 +25,16 @@ from runway_core.models import (
 )
 from runway_core.models._common import new_id, now_ms
 from runway_core.store.sql.base import SqlBase
-from runway_core.validation import check_key, check_name, check_tag_value, flatten_params
+from runway_core.validation import (
+    check_epoch_ms,
+    check_json_document,
+    check_key,
+    check_name,
+    check_not_null,
+    check_tag_value,
+    check_text,
+    flatten_params,
+)
 
 _ID_CHARS = set("0123456789abcdefABCDEF-_")
 
@@ -109,10 +118,37 @@ def load_run_publics(
     ]
 
 
+def _check_run_fields(data: Mapping[str, Any]) -> None:
+    """Times the database can hold, no NUL in text, and source_ids that JSON can carry."""
+    for name, value in data.items():
+        if name.endswith("_time"):
+            check_epoch_ms(value, name)
+        elif name == "source_ids":
+            check_json_document(value, name)
+        else:
+            check_text(value, name)
+
+
+def _check_parents(session: Session, rows: Sequence[Run], batch_ids: set[str]) -> None:
+    """A parent run must exist, or be registered in the same request (bulk registration)."""
+    wanted = {r.parent_run_id for r in rows if r.parent_run_id} - batch_ids
+    if not wanted:
+        return
+    found = set(session.exec(select(Run.id).where(col(Run.id).in_(wanted))).all())
+    for i, row in enumerate(rows):
+        if row.parent_run_id in wanted - found:
+            where = f"runs[{i}]: " if len(rows) > 1 else ""
+            raise NotFound(
+                f"{where}parent run {row.parent_run_id!r} not found",
+                field=f"runs.{i}.parent_run_id" if len(rows) > 1 else "parent_run_id",
+            )
+
+
 class RunsMixin(SqlBase):
     def _new_run(
         self, session: Session, run: RunCreate, experiments: dict[str, Experiment]
     ) -> tuple[Run, list[Param], list[Tag]]:
+        _check_run_fields(run.model_dump(exclude={"params", "tags"}))
         exp = experiments.get(run.experiment_id) or session.get(Experiment, run.experiment_id)
         if exp is None:
             raise NotFound(f"experiment {run.experiment_id!r} not found", field="experiment_id")
@@ -134,6 +170,7 @@ class RunsMixin(SqlBase):
 
     def create_runs(self, runs: Sequence[RunCreate]) -> list[RunPublic]:
         experiments: dict[str, Experiment] = {}
+        batch_ids = {r.id for r in runs if r.id}
         with self._write("a run with this id already exists") as session:
             rows: list[Run] = []
             children: list[Param | Tag] = []
@@ -149,6 +186,7 @@ class RunsMixin(SqlBase):
                         exc.field = f"runs.{i}.{exc.field}" if exc.field else f"runs.{i}"
                         exc.args = (exc.message,)
                     raise
+            _check_parents(session, rows, batch_ids)
             # Without ORM relationships the unit of work does not order parents first.
             session.add_all(rows)
             session.flush()
@@ -163,10 +201,10 @@ class RunsMixin(SqlBase):
 
     def update_run(self, run_id: str, update: RunUpdate) -> RunPublic:
         data = update.model_dump(exclude_unset=True)
+        check_not_null(data, ("status", "description"))
+        _check_run_fields(data)
         if data.get("name") is not None:
             data["name"] = check_name(data["name"], "name")
-        if data.get("end_time") is not None and data["end_time"] < 0:
-            raise InvalidInput("end_time must be epoch milliseconds ≥ 0", field="end_time")
         with self._write() as session:
             run = self._live_run(session, run_id)
             for key, value in data.items():

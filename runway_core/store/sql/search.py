@@ -15,6 +15,7 @@ from runway_core.search.parser import parse_filter
 from runway_core.search.sort import SortPlan, SortValue, sort_plan
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.runs import load_run_publics
+from runway_core.validation import check_text
 
 MAX_EXPERIMENTS = 1000
 
@@ -89,6 +90,9 @@ def _plain(value: Any) -> Any:
 def _scope(session: Session, search: RunSearch) -> ColumnElement[bool]:
     """The runs a search may return; unknown ids are NotFound, a mixed-up scope InvalidInput."""
     experiment_ids = list(dict.fromkeys(search.experiment_ids))
+    check_text(search.project_id, "project_id")
+    for exp_id in experiment_ids:
+        check_text(exp_id, "experiment_ids")
     if not experiment_ids and not search.project_id:
         raise InvalidInput(
             "search needs experiment_ids or project_id (or both)", field="experiment_ids"
