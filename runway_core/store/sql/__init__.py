@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import OperationalError
+
+from runway_core.errors import StoreUnavailable
 from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
@@ -24,7 +27,12 @@ class SqlStore(
             self.migrate()
 
     def migrate(self) -> None:
-        migrate(self._engine)
+        try:
+            migrate(self._engine)
+        except OperationalError as exc:
+            url = self._engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreUnavailable(f"cannot open the database {url}: {reason}") from exc
 
     def close(self) -> None:
         self._engine.dispose()
