@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -15,6 +14,7 @@ from runway_core.store import Store
 from .errors import install_error_handlers
 from .guards import RefuseNul
 from .limits import BodySizeLimit
+from .openapi import install_openapi
 from .routes import artifacts, credentials, experiments, health, metrics, projects, runs, search
 
 API_PREFIX = "/api/v1"
@@ -58,23 +58,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
     for module in (projects, experiments, search, runs, metrics, artifacts, credentials):
         app.include_router(module.router, prefix=API_PREFIX)
-    _add_body_schemas(app)
+    install_openapi(app)
     return app
-
-
-def _add_body_schemas(app: FastAPI) -> None:
-    """Publish the schemas of bodies that routes parse themselves (the metric batch)."""
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(
-                metrics.BODY_SCHEMAS
-            )
-        return app.openapi_schema or {}
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app_from_env() -> FastAPI:

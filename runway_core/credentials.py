@@ -221,7 +221,10 @@ def commit_url(remote: str | None, commit: str | None) -> str | None:
         host, path = m["host"], m["path"]
     host = host.lower()
     path = path.strip("/").removesuffix(".git")
-    template = _HOSTS.get(host) or (_HOSTS["gitlab.com"] if host.startswith("gitlab.") else None)
+    # Self-hosted GitHub Enterprise and GitLab instances usually keep the product in the name.
+    template = _HOSTS.get(host) or next(
+        (_HOSTS[f"{p}.com"] for p in ("github", "gitlab") if host.startswith(f"{p}.")), None
+    )
     if not template or path.count("/") < 1 or ".." in path:
         return None
     return template.format(base=f"https://{host}/{path}", commit=commit.lower())

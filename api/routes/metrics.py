@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -12,16 +10,6 @@ from runway_core.models import MetricBatch, MetricBatchResult, MetricSeries
 from ..deps import StoreDep, parse_json_body
 
 router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"])
-
-
-def _body_schemas() -> dict[str, Any]:
-    """OpenAPI components for the ingest body, which the route parses itself."""
-    schema = MetricBatch.model_json_schema(ref_template="#/components/schemas/{model}")
-    defs = schema.pop("$defs", {})
-    return {**defs, "MetricBatch": schema}
-
-
-BODY_SCHEMAS = _body_schemas()
 
 
 @router.post(

@@ -6,6 +6,7 @@ import os
 import sys
 
 import typer
+from sqlalchemy.engine import make_url
 
 from runway_core.config import DEFAULT_ARTIFACTS_URI, DEFAULT_BACKEND_URI, normalize_db_uri
 from runway_core.credentials import require_server_key
@@ -16,9 +17,13 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(5000, help="Port to listen on."),
     backend_uri: str = typer.Option(
-        DEFAULT_BACKEND_URI, help="Database: a SQLite path or URL, or postgresql+psycopg://…"
+        DEFAULT_BACKEND_URI,
+        envvar="RUNWAY_BACKEND_URI",
+        help="Database: a SQLite path or URL, or postgresql+psycopg://…",
     ),
-    artifacts_uri: str = typer.Option(DEFAULT_ARTIFACTS_URI, help="Folder or s3://bucket/prefix."),
+    artifacts_uri: str = typer.Option(
+        DEFAULT_ARTIFACTS_URI, envvar="RUNWAY_ARTIFACTS_URI", help="Folder or s3://bucket/prefix."
+    ),
     workers: int = typer.Option(1, min=1, help="Uvicorn worker processes."),
     log_level: str = typer.Option("info", help="Uvicorn log level."),
 ) -> None:
@@ -40,7 +45,8 @@ def serve(
         env.setdefault("RUNWAY_SERVER_MODE", "true")
     server_mode = env.get("RUNWAY_SERVER_MODE", "").lower() in ("1", "true", "yes", "on")
     require_server_key(env.get("RUNWAY_SECRET_KEY"), server_mode)  # one-line error, no start
-    typer.echo(f"runway server on http://{host}:{port}  (database {backend})", err=True)
+    shown = make_url(backend).render_as_string(hide_password=True)  # logs must not hold secrets
+    typer.echo(f"runway server on http://{host}:{port}  (database {shown})", err=True)
     args = [
         sys.executable,
         "-m",

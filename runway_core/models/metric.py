@@ -48,11 +48,16 @@ class MetricSummary(SQLModel, table=True):
 
 
 class IngestedBatch(SQLModel, table=True):
-    """Ids of metric batches already stored, so a retried batch is not stored twice."""
+    """Ids of metric batches already stored, so a retried batch is not stored twice.
+
+    Keyed per run: the same id sent to another run is that run's data, not a repeat.
+    """
 
     __tablename__ = "ingested_batches"
+    run_id: str = Field(
+        foreign_key="runs.id", primary_key=True, max_length=32, ondelete="CASCADE", index=True
+    )
     batch_id: str = Field(primary_key=True, max_length=64)
-    run_id: str = Field(foreign_key="runs.id", max_length=32, ondelete="CASCADE", index=True)
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
 
 

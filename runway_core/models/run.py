@@ -5,9 +5,11 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from pydantic import computed_field
 from sqlalchemy import JSON, BigInteger, Column, Float, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+from runway_core.credentials import commit_url
 from runway_core.models._common import new_id, now_ms
 
 
@@ -104,6 +106,12 @@ class RunPublic(RunBase):
     params: dict[str, Any] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
     metrics: dict[str, MetricSummaryPublic] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def git_url(self) -> str | None:
+        """The commit's web page when the remote is on GitHub, GitLab or Bitbucket."""
+        return commit_url(self.git_remote, self.git_commit)
 
 
 class Param(SQLModel, table=True):

@@ -23,7 +23,7 @@ from runway_core.models import (
     RunCreate,
 )
 from runway_core.store.sql import SqlStore
-from tests.conftest import free_port
+from tests.conftest import PG_ADMIN_URI, _pg_reachable, free_port
 
 ACCESS_KEY = "runwaytestaccess"
 SECRET_KEY = "runway-test-secret-Zq81"
@@ -121,7 +121,8 @@ def weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Weed]:
 class ArtifactEnv:
     """One parametrized backend: the store, a run in it, and how to count stored objects."""
 
-    backend: str
+    backend: str  # local | s3
+    db: str  # sqlite | pg
     store: SqlStore
     project_id: str
     run_id: str
@@ -164,9 +165,49 @@ def s3_credential(secret: str = SECRET_KEY, name: str = "artifacts") -> Credenti
     )
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+BACKENDS = ["local", pytest.param("s3", marks=pytest.mark.s3)]
+# Where the database matters (the index, dedup across runs, credentials), a test adds a
+# PostgreSQL variant on local disk only: SeaweedFS adds nothing to what the database does.
+WITH_POSTGRES = pytest.mark.parametrize(
+    "art", [*BACKENDS, pytest.param("local-pg", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+@pytest.fixture(scope="module")
+def module_pg_uri() -> Iterator[str]:
+    """A fresh PostgreSQL database shared by one module's server (``pg_uri`` is per test)."""
+    reason = _pg_reachable()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI must run the PostgreSQL tests)")
+        pytest.skip(reason)
+    import psycopg
+
+    name = f"runway_test_{uuid.uuid4().hex[:12]}"
+    admin = PG_ADMIN_URI.replace("+psycopg", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG_ADMIN_URI.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_bytes(uri: str) -> bytes:
+    """Everything a database holds, as bytes to grep: the SQLite files, or every PG row."""
+    if uri.startswith("sqlite:///"):
+        path = Path(uri.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    import psycopg
+
+    out: list[bytes] = []
+    with psycopg.connect(uri.replace("+psycopg", "")) as conn:
+        tables = conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchall()
+        for (table,) in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                out += [v if isinstance(v, bytes) else str(v).encode() for v in row]
+    return b"\n".join(out)
 
 
 @pytest.fixture
@@ -178,10 +219,11 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
     return key
 
 
-@pytest.fixture
-def art(
-    backend: str, request: pytest.FixtureRequest, sqlite_uri: str, tmp_path: Path, secret_key: str
-) -> Iterator[ArtifactEnv]:
+@pytest.fixture(params=BACKENDS)
+def art(request: pytest.FixtureRequest, tmp_path: Path, secret_key: str) -> Iterator[ArtifactEnv]:
+    """``local`` / ``s3`` on SQLite, or ``local-pg``: local disk on PostgreSQL."""
+    backend, _, db = str(request.param).partition("-")
+    db_uri = request.getfixturevalue("pg_uri" if db == "pg" else "sqlite_uri")
     prefix = f"t-{uuid.uuid4().hex[:12]}"
     weed: Weed | None = None
     root: Path | None = None
@@ -191,11 +233,11 @@ def art(
     else:
         root = tmp_path / "artifacts"
         uri = str(root)
-    store = SqlStore(sqlite_uri, artifacts_uri=uri)
+    store = SqlStore(db_uri, artifacts_uri=uri)
     project = store.create_project(ProjectCreate(name="p"))
     if backend == "s3":
         store.create_credential(project.id, s3_credential())
-    env = ArtifactEnv(backend, store, project.id, "", uri, root, weed, prefix)
+    env = ArtifactEnv(backend, db or "sqlite", store, project.id, "", uri, root, weed, prefix)
     env.run_id = env.new_run()
     yield env
     store.close()

@@ -16,9 +16,10 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+import runway
 from runway_core.errors import Forbidden, InvalidInput
 from runway_core.store.http import HttpStore
-from tests.artifacts.conftest import ACCESS_KEY, SECRET_KEY, Weed
+from tests.artifacts.conftest import ACCESS_KEY, BACKENDS, SECRET_KEY, Weed, database_bytes
 from tests.conftest import LiveServer, start_server
 
 API = "/api/v1"
@@ -32,7 +33,7 @@ class Served:
     root: Path | None
     weed: Weed | None
     prefix: str
-    db_path: Path
+    db_uri: str
 
     def object_count(self) -> int:
         if self.root is not None:
@@ -49,24 +50,29 @@ class Served:
         return len(self.weed.keys(f"{self.prefix}/tmp/"))
 
 
-@pytest.fixture(scope="module", params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+@pytest.fixture(
+    scope="module",
+    params=[*BACKENDS, pytest.param("local-pg", marks=pytest.mark.postgres)],
+)
 def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
+    """A server per backend: local disk or S3 on SQLite, and local disk on PostgreSQL."""
+    backend, _, db = str(request.param).partition("-")
     tmp = tmp_path_factory.mktemp(f"served-{request.param}")
     prefix = f"api-{uuid.uuid4().hex[:10]}"
     weed: Weed | None = None
     root: Path | None = None
-    if request.param == "s3":
+    if backend == "s3":
         weed = request.getfixturevalue("weed")
         uri = weed.uri(prefix, multipart_threshold_mb="5")
     else:
         root = tmp / "artifacts"
         uri = str(root)
     env = {"RUNWAY_SECRET_KEY": Fernet.generate_key().decode()}
-    db_path = tmp / "server.db"
-    server = start_server(tmp, backend_uri=f"sqlite:///{db_path}", artifacts_uri=uri, env=env)
-    yield Served(request.param, server, root, weed, prefix, db_path)
+    db_uri = request.getfixturevalue("module_pg_uri") if db else f"sqlite:///{tmp / 'server.db'}"
+    server = start_server(tmp, backend_uri=db_uri, artifacts_uri=uri, env=env)
+    yield Served(backend, server, root, weed, prefix, db_uri)
     server.stop()
 
 
@@ -125,6 +131,10 @@ def test_upload_list_tree_download_preview(ctx: Ctx) -> None:
         assert down.status_code == 200
         assert down.headers["content-length"] == str(len(big))
         assert b"".join(down.iter_bytes()) == big
+        assert down.headers["content-type"] == "application/octet-stream"
+    csv = ctx.http.get(f"{base}/logs/train.csv")
+    assert csv.content == text and csv.headers["content-type"].startswith("text/csv")
+    assert csv.headers["content-disposition"] == "attachment; filename*=UTF-8''train.csv"
     preview = ctx.http.get(f"{API}/runs/{ctx.run_id}/preview/logs/train.csv?max_bytes=100").json()
     assert preview["is_text"] and preview["truncated"] and preview["text"].startswith("epoch,loss")
     assert len(preview["text"]) == 100
@@ -280,9 +290,7 @@ def test_secrets_never_stored_or_logged_in_clear(ctx: Ctx) -> None:
     seen.append(refused.text)
     hints = {c["name"]: c["hint"] for c in listing.json()["data"]}
     assert hints["c-s3"] == "AKIA…DFGH" and hints["c-github"] == "ghp_…cdef"
-    db_bytes = b"".join(
-        p.read_bytes() for p in ctx.served.db_path.parent.glob(ctx.served.db_path.name + "*")
-    )
+    db_bytes = database_bytes(ctx.served.db_uri)
     assert b"c-github" in db_bytes  # the right file: the credential rows are in it
     log = ctx.served.server.log()
     for values in secrets.values():
@@ -294,13 +302,12 @@ def test_secrets_never_stored_or_logged_in_clear(ctx: Ctx) -> None:
             assert secret.encode() not in db_bytes, f"{secret} found in the database file"
 
 
-def test_wrong_s3_key_is_a_clear_403_naming_the_credential(served: Served) -> None:
+def test_wrong_s3_key_is_a_clear_403_naming_the_credential(served: Served, tmp_path: Path) -> None:
     if served.backend != "s3":
         pytest.skip("S3 keys only matter on the S3 backend; test_store covers the rest")
+    project = f"wrong-{uuid.uuid4().hex[:6]}"
     with httpx.Client(base_url=served.server.url, timeout=60) as http:
-        pid = http.post(f"{API}/projects", json={"name": f"wrong-{uuid.uuid4().hex[:6]}"}).json()[
-            "id"
-        ]
+        pid = http.post(f"{API}/projects", json={"name": project}).json()["id"]
         http.post(
             f"{API}/projects/{pid}/credentials",
             json={"name": "artifacts", "kind": "s3",
@@ -315,6 +322,16 @@ def test_wrong_s3_key_is_a_clear_403_naming_the_credential(served: Served) -> No
     assert "Traceback" not in served.server.log()
     with pytest.raises(Forbidden, match="credential 'artifacts'"):
         HttpStore(served.server.url).log_artifact(run, "b.txt", io.BytesIO(b"x"))
+    # A big body: the server answers 403 before reading it all; the client still gets the 403.
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\x01" * (12 * MiB))
+    with pytest.raises(Forbidden, match="credential 'artifacts'"):
+        HttpStore(served.server.url).log_artifact(run, "big.bin", big)
+    # What a training script sees: the SDK raises the same error, naming the credential.
+    sdk_run = runway.init(project, "e", tracking_uri=served.server.url, capture=False)
+    with pytest.raises(Forbidden, match="credential 'artifacts'"):
+        sdk_run.log_artifact(big)
+    sdk_run.finish()
 
 
 def test_uploads_are_exempt_from_the_json_body_limit(sqlite_uri: str, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from runway_core.credentials import Cipher, commit_url, mask, require_server_key
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
 from runway_core.models import CredentialCreate, ProjectCreate
 from runway_core.store.sql import SqlStore
+from tests.artifacts.conftest import database_bytes
 
 
 @pytest.mark.parametrize(
@@ -39,11 +40,16 @@ def test_masks_never_show_the_whole_value() -> None:
     assert mask("abc") == "…"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def db_uri(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue("pg_uri" if request.param == "pg" else "sqlite_uri"))
+
+
 def test_store_keeps_only_ciphertext_and_a_hint(
-    sqlite_uri: str, monkeypatch: pytest.MonkeyPatch
+    db_uri: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RUNWAY_SECRET_KEY", "a passphrase that is long enough")
-    store = SqlStore(sqlite_uri)
+    store = SqlStore(db_uri)
     project = store.create_project(ProjectCreate(name="p"))
     created = store.create_credential(
         project.id,
@@ -86,6 +92,8 @@ def test_store_keeps_only_ciphertext_and_a_hint(
     with pytest.raises(NotFound):
         store.delete_credential(gh.id)
     store.close()
+    stored = database_bytes(db_uri)
+    assert b"aws" in stored and b"wJalr" not in stored and b"AKIAIOSFODNN7EXAMPLE" not in stored
 
 
 def test_embedded_default_creates_a_private_key_file_once(
@@ -133,6 +141,7 @@ def test_server_mode_requires_a_key(tmp_path: Path) -> None:
         ("ssh://git@github.com/acme/train.git", "https://github.com/acme/train/commit/3f2a9c1"),
         ("git@gitlab.com:grp/sub/proj.git", "https://gitlab.com/grp/sub/proj/-/commit/3f2a9c1"),
         ("https://bitbucket.org/team/repo.git", "https://bitbucket.org/team/repo/commits/3f2a9c1"),
+        ("git@github.acme.corp:ml/train.git", "https://github.acme.corp/ml/train/commit/3f2a9c1"),
         ("https://example.com/x/y.git", None),
         ("/srv/git/repo", None),
         ("git@github.com:acme", None),

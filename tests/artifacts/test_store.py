@@ -16,7 +16,14 @@ from runway_core.artifacts import S3Credentials, open_artifact_store
 from runway_core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from runway_core.models import ExperimentCreate, ProjectCreate, RunCreate
 from runway_core.store.sql import SqlStore
-from tests.artifacts.conftest import ACCESS_KEY, SECRET_KEY, ArtifactEnv, Weed, s3_credential
+from tests.artifacts.conftest import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    WITH_POSTGRES,
+    ArtifactEnv,
+    Weed,
+    s3_credential,
+)
 
 MiB = 1024 * 1024
 
@@ -43,6 +50,7 @@ class GeneratedStream(io.RawIOBase):
         return n
 
 
+@WITH_POSTGRES
 def test_same_bytes_are_stored_once_across_paths_and_runs(art: ArtifactEnv) -> None:
     other_run = art.new_run()
     a = art.store.log_artifact(art.run_id, "model.bin", io.BytesIO(b"weights" * 1000))
@@ -56,6 +64,7 @@ def test_same_bytes_are_stored_once_across_paths_and_runs(art: ArtifactEnv) -> N
     assert [x.path for x in art.store.list_artifacts(other_run)] == ["model.bin"]
 
 
+@WITH_POSTGRES
 def test_relogging_a_path_replaces_its_entry(art: ArtifactEnv) -> None:
     art.store.log_artifact(art.run_id, "config.yaml", io.BytesIO(b"lr: 0.1\n"))
     art.store.log_artifact(art.run_id, "config.yaml", io.BytesIO(b"lr: 0.2\n"))
@@ -64,6 +73,7 @@ def test_relogging_a_path_replaces_its_entry(art: ArtifactEnv) -> None:
     assert art.store.open_artifact(art.run_id, "config.yaml").read() == b"lr: 0.2\n"
 
 
+@WITH_POSTGRES
 def test_folder_upload_keeps_relative_paths(art: ArtifactEnv, tmp_path: Path) -> None:
     folder = tmp_path / "out"
     (folder / "ckpt" / "epoch1").mkdir(parents=True)
@@ -113,6 +123,7 @@ def test_bad_paths_are_refused_before_anything_is_written(art: ArtifactEnv, bad:
         assert not (art.root.parent / "escape.txt").exists()
 
 
+@WITH_POSTGRES
 def test_paths_are_normalised(art: ArtifactEnv) -> None:
     a = art.store.log_artifact(art.run_id, "./a//b/./c.txt", io.BytesIO(b"x"))
     assert a.path == "a/b/c.txt"
@@ -120,6 +131,7 @@ def test_paths_are_normalised(art: ArtifactEnv) -> None:
         art.store.log_artifact(art.run_id, "a/b", io.BytesIO(b"x"))
 
 
+@WITH_POSTGRES
 def test_cut_off_upload_leaves_no_object_and_no_entry(art: ArtifactEnv) -> None:
     stream = GeneratedStream(12 * MiB, fail_after=7 * MiB)  # past the S3 multipart threshold
     with pytest.raises(ConnectionResetError):
@@ -186,6 +198,7 @@ def test_archives_are_browsable_and_members_downloadable(art: ArtifactEnv) -> No
         art.store.log_artifact(art.run_id, "fake.zip", io.BytesIO(b"plain text"), kind="archive")
 
 
+@WITH_POSTGRES
 def test_linked_artifacts_are_recorded_without_upload(art: ArtifactEnv) -> None:
     links = {
         "data/imagenet": "s3://datasets/imagenet/v2/",
@@ -214,6 +227,7 @@ def test_preview_detects_text_and_truncates(art: ArtifactEnv) -> None:
     assert not b.is_text and b.text is None and not b.truncated and b.size == 2560
 
 
+@WITH_POSTGRES
 def test_diff_of_text_and_binary_artifacts(art: ArtifactEnv) -> None:
     run_b = art.new_run()
     art.store.log_artifact(art.run_id, "config.yaml", io.BytesIO(b"lr: 0.1\nbatch: 32\n"))
@@ -234,6 +248,7 @@ def test_diff_of_text_and_binary_artifacts(art: ArtifactEnv) -> None:
     assert "missing" in missing.message and not missing.identical
 
 
+@WITH_POSTGRES
 def test_unknown_run_and_path_are_404(art: ArtifactEnv) -> None:
     with pytest.raises(NotFound):
         art.store.log_artifact("0" * 32, "a.txt", io.BytesIO(b"x"))
@@ -285,3 +300,39 @@ def test_wrong_s3_key_is_a_403_naming_the_credential(
     assert "not-the-secret" not in info.value.message
     assert store.list_artifacts(run.id) == []
     store.close()
+
+
+@WITH_POSTGRES
+def test_deleting_a_run_or_project_keeps_content_shared_with_others(art: ArtifactEnv) -> None:
+    """Objects are shared by hash and never deleted with a run: other runs keep their bytes."""
+    other_project = art.store.create_project(ProjectCreate(name="other"))
+    if art.backend == "s3":
+        art.store.create_credential(other_project.id, s3_credential())
+    other_exp = art.store.create_experiment(other_project.id, ExperimentCreate(name="e"))
+    other_run = art.store.create_run(RunCreate(experiment_id=other_exp.id)).id
+    sibling = art.new_run()
+    for run in (art.run_id, sibling, other_run):
+        art.store.log_artifact(run, "model.bin", io.BytesIO(b"shared weights"))
+    art.store.log_artifact(other_run, "only-here.txt", io.BytesIO(b"nobody else has this"))
+    assert len(art.object_keys()) == 2
+    art.store.delete_run(art.run_id)
+    with pytest.raises(NotFound):
+        art.store.open_artifact(art.run_id, "model.bin")
+    assert art.store.open_artifact(sibling, "model.bin").read() == b"shared weights"
+    art.store.delete_project(other_project.id)
+    with pytest.raises(NotFound):
+        art.store.list_artifacts(other_run)
+    assert art.store.open_artifact(sibling, "model.bin").read() == b"shared weights"
+    # The deleted project's rows are gone (cascade) but its objects stay: no garbage collection.
+    assert len(art.object_keys()) == 2
+    restored = art.store.restore_run(art.run_id)
+    assert art.store.open_artifact(restored.id, "model.bin").read() == b"shared weights"
+
+
+def test_refused_archive_or_clashing_path_stores_no_bytes(art: ArtifactEnv) -> None:
+    with pytest.raises(InvalidInput, match="not a zip or tar"):
+        art.store.log_artifact(art.run_id, "fake.zip", io.BytesIO(b"plain text"), kind="archive")
+    art.store.log_artifact(art.run_id, "a/b.txt", io.BytesIO(b"x"))
+    with pytest.raises(Conflict):
+        art.store.log_artifact(art.run_id, "a", io.BytesIO(b"would be orphaned"))
+    assert len(art.object_keys()) == 1 and art.temp_keys() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ from runway_core.artifacts.diff import MAX_DIFF_BYTES, binary_message, unified_d
 from runway_core.artifacts.factory import parse_s3_uri
 from runway_core.artifacts.paths import iter_folder, normalize_prefix
 from runway_core.artifacts.preview import decode_text, guess_media_type, read_head
+from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.config import DEFAULT_ARTIFACTS_URI
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from runway_core.models import (
@@ -31,6 +33,19 @@ from runway_core.store.sql.credentials import CredentialsMixin
 _LINK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$")
 MAX_PREVIEW_BYTES = 1024 * 1024
 DEFAULT_S3_CREDENTIAL = "artifacts"
+
+
+def _checked(stream: BinaryIO, path: str, kind: str) -> BinaryIO:
+    """``stream`` as is, or for an archive: its head checked first, then replayed."""
+    if kind != "archive":
+        return stream
+    head = b""
+    while len(head) < 512 and (chunk := stream.read(512 - len(head))):
+        head += chunk
+    if sniff_format(head) is None:
+        raise InvalidInput(f"{path!r} is not a zip or tar archive", field="kind")
+    rest = iter(lambda: stream.read(CHUNK_SIZE), b"")
+    return as_binary_io(ChunkReader(itertools.chain([head], rest)))
 
 
 class ArtifactsMixin(CredentialsMixin):
@@ -72,9 +87,10 @@ class ArtifactsMixin(CredentialsMixin):
             self._artifact_stores[cache_key] = store
         return store
 
-    def _run_store(self, run_id: str) -> ArtifactStore:
+    def _run_store(self, run_id: str, path: str) -> ArtifactStore:
         with self._read() as session:
             run = self._live_run(session, run_id)
+            self._check_tree_clash(session, run_id, path)
             return self._artifact_store(session, run.project_id)
 
     # --- writes ------------------------------------------------------------------------------
@@ -85,7 +101,8 @@ class ArtifactsMixin(CredentialsMixin):
         path = normalize_path(path)
         if kind not in ("file", "archive"):
             raise InvalidInput(f"kind must be 'file' or 'archive', got {kind!r}", field="kind")
-        store = self._run_store(run_id)  # an unknown run fails before any byte is sent
+        # An unknown run or a path clash fails before any byte is stored (no orphan objects).
+        store = self._run_store(run_id, path)
         if isinstance(source, (str, os.PathLike)):
             file = Path(source)
             if file.is_dir():
@@ -93,13 +110,9 @@ class ArtifactsMixin(CredentialsMixin):
             if not file.is_file():
                 raise InvalidInput(f"{file} is not a readable file", field="source")
             with file.open("rb") as stream:
-                sha, size = store.put(stream)
+                sha, size = store.put(_checked(stream, path, kind))
         else:
-            sha, size = store.put(source)
-        if kind == "archive":
-            head, _ = read_head(store.open(sha), 512)
-            if sniff_format(head) is None:
-                raise InvalidInput(f"{path!r} is not a zip or tar archive", field="kind")
+            sha, size = store.put(_checked(source, path, kind))
         return self._index(
             run_id,
             path,

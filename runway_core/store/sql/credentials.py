@@ -7,13 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from runway_core.credentials import (
-    Cipher,
-    commit_url,
-    make_hint,
-    validate_name,
-    validate_secrets,
-)
+from runway_core.credentials import Cipher, make_hint, validate_name, validate_secrets
 from runway_core.errors import InvalidInput, NotFound
 from runway_core.models import Credential, CredentialCreate, CredentialPublic, Project
 from runway_core.models._common import now_ms
@@ -104,9 +98,3 @@ class CredentialsMixin(SqlBase):
                 field="credential",
             )
         return row, self._cipher().decrypt(row.blob)
-
-    def commit_link(self, run_id: str) -> str | None:
-        """The web page of the run's git commit (GitHub, GitLab, Bitbucket), if known."""
-        with self._read() as session:
-            run = self._live_run(session, run_id, allow_deleted=True)
-            return commit_url(run.git_remote, run.git_commit)

@@ -126,14 +126,14 @@ class MetricsMixin(SqlBase):
                     self._upsert_summaries(session, run_id, prepared)
         except AlreadyExists:
             # _write maps the primary-key violation of a repeated batch id to AlreadyExists.
-            if batch.batch_id is not None and self._batch_seen(batch.batch_id):
+            if batch.batch_id is not None and self._batch_seen(run_id, batch.batch_id):
                 return MetricBatchResult(points=0, duplicate=True)
             raise
         return MetricBatchResult(points=total)
 
-    def _batch_seen(self, batch_id: str) -> bool:
+    def _batch_seen(self, run_id: str, batch_id: str) -> bool:
         with self._read() as session:
-            return session.get(IngestedBatch, batch_id) is not None
+            return session.get(IngestedBatch, (run_id, batch_id)) is not None
 
     @staticmethod
     def _next_steps(session: Session, run_id: str, keys: list[str]) -> dict[str, int]:

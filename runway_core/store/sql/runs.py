@@ -25,6 +25,7 @@ from runway_core.models import (
 )
 from runway_core.models._common import new_id, now_ms
 from runway_core.store.sql.base import SqlBase
+from runway_core.store.sql.compaction import compact_series, series_keys
 from runway_core.validation import (
     check_epoch_ms,
     check_json_document,
@@ -219,7 +220,18 @@ class RunsMixin(SqlBase):
             run.updated_at = now_ms()
             session.add(run)
             session.flush()
-            return load_run_publics(session, [run])[0]
+            public = load_run_publics(session, [run])[0]
+        if status.is_terminal:
+            self.compact_metrics(run_id)
+        return public
+
+    def compact_metrics(self, run_id: str) -> int:
+        """Merge the run's small metric chunks (done when it ends); returns chunks rewritten."""
+        with self._write() as session:
+            # Row lock on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers), so
+            # two concurrent compactions cannot both rewrite the same chunks.
+            session.exec(select(Run).where(Run.id == run_id).with_for_update()).first()
+            return sum(compact_series(session, run_id, key) for key in series_keys(session, run_id))
 
     def delete_run(self, run_id: str) -> None:
         with self._write() as session:

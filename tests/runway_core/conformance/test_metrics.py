@@ -59,6 +59,17 @@ def test_repeated_batch_id_is_stored_once(store: Store, experiment) -> None:
     assert store.get_run(run.id).metrics["x"].count == 2
 
 
+def test_batch_ids_are_per_run(store: Store, experiment) -> None:
+    """A batch id dedupes retries to one run; the same id sent to another run is new data."""
+    a = store.create_run(RunCreate(experiment_id=experiment.id))
+    b = store.create_run(RunCreate(experiment_id=experiment.id))
+    assert not store.log_metrics(a.id, batch("epoch-1", x=MetricSeriesIn(values=[1.0]))).duplicate
+    assert not store.log_metrics(b.id, batch("epoch-1", x=MetricSeriesIn(values=[2.0]))).duplicate
+    assert store.log_metrics(b.id, batch("epoch-1", x=MetricSeriesIn(values=[2.0]))).duplicate
+    assert store.get_metric_history(b.id, "x").values == [2.0]
+    assert store.get_run(a.id).metrics["x"].count == 1
+
+
 def test_logging_to_a_finished_run_is_allowed(store: Store, experiment) -> None:
     run = store.create_run(RunCreate(experiment_id=experiment.id))
     store.update_run(run.id, RunUpdate(status=RunStatus.finished))
