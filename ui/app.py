@@ -21,11 +21,12 @@ TITLES = {
     "run": "Run",
     "compare": "Compare",
 }
-pages = {
-    name: st.Page(path, title=TITLES[name], url_path=name, default=name == "projects")
-    for name, path in PAGES.items()
-}
-current = st.navigation(list(pages.values()), position="top")
+pages = {name: st.Page(path, title=TITLES[name], url_path=name) for name, path in PAGES.items()}
+# The default page is served at "/" and loses its own path, so "/projects" would show "Page not
+# found"; a hidden second entry for the same script keeps that documented address working.
+pages["projects"] = st.Page(PAGES["projects"], title="Projects", url_path="home", default=True)
+alias = st.Page(PAGES["projects"], title="Projects", url_path="projects", visibility="hidden")
+current = st.navigation([*pages.values(), alias], position="top")
 
 wanted = st.query_params.get("page")
 if wanted and wanted in pages and wanted != current.url_path:

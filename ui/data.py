@@ -181,12 +181,15 @@ def compare_frame(
 ) -> pd.DataFrame:
     """Rows ``section``/``field`` and one column per run, and ``differs`` (values not all equal).
 
-    Sections: attributes, params, metrics (last, and min/max when they differ from last).
+    Sections: attributes, params, metrics (last, min, max), tags; fields blank in every run are
+    left out.
     """
     labels = unique_labels(runs)
     rows: list[dict[str, Any]] = []
 
     def add(section: str, name: str, values: list[Any]) -> None:
+        if all(display(v) == "" for v in values):
+            return  # captured by none of the runs (no git, say): a blank row only adds length
         row: dict[str, Any] = {"section": section, "field": name}
         row.update(dict(zip(labels, values, strict=True)))
         row["differs"] = len({_comparable(v) for v in values}) > 1

@@ -101,6 +101,9 @@ def run_demo(
                 params=params,
                 tags={"dataset": "sklearn digits", "demo": "true"},
                 tracking_uri=tracking_uri,
+                # The process is Runway's own CLI: its git state and source are the checkout
+                # Runway runs from, not the user's code, so only the environment is recorded.
+                capture={"git": False, "diff": False, "source": False},
             )
             with run:
                 folder = Path(tmp) / name

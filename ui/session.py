@@ -90,7 +90,7 @@ def errors_shown() -> Iterator[None]:
     try:
         yield
     except NotFound as exc:
-        st.error(f"Not found: {exc.message}")
+        st.error(exc.message[:1].upper() + exc.message[1:] + ".")  # "Run 'x' not found."
         link("projects", "← All projects")
     except InvalidFilter as exc:
         where = f" (at column {exc.position})" if exc.position is not None else ""

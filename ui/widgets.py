@@ -64,11 +64,11 @@ def artifact_tree(client: Any, run: RunPublic, *, key: str) -> None:
     for depth, name, art in data.artifact_tree(artifacts):
         indent = "\u2003" * depth
         if art is None:
-            lines.append(f"{indent}📁 **{name}**")
+            lines.append(f"{indent}:material/folder: **{name}**")
         elif art.kind == "link":
-            lines.append(f"{indent}🔗 {name} → `{art.uri}`")
+            lines.append(f"{indent}:material/link: {name} → `{art.uri}`")
         else:
-            lines.append(f"{indent}📄 {name} · {data.human_size(art.size)}")
+            lines.append(f"{indent}:material/description: {name} · {data.human_size(art.size)}")
     left.markdown("  \n".join(lines))
     files = [a for a in artifacts if a.kind != "link"]
     if not files:

@@ -83,7 +83,8 @@ def render(page: Any, url: str, title: str, *, plots: int = 0, timeout_ms: int =
 
 
 def exceptions(page: Any) -> list[str]:
-    boxes = page.locator('[data-testid="stException"]')
+    """Streamlit exception boxes, and dialogs such as "Page not found" for a bad address."""
+    boxes = page.locator('[data-testid="stException"], [role="dialog"]')
     return [boxes.nth(i).inner_text() for i in range(boxes.count())]
 
 

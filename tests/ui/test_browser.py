@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -86,6 +87,12 @@ def test_runway_up_demo_every_page_in_chromium(tmp_path: Path, browser) -> None:
     api, ui = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{ui_port}"
     try:
         wait_http(proc, f"{ui}/_stcore/health", log, timeout=240)
+        # `runway up` prints the URLs once it has seen the dashboard healthy itself, a moment
+        # after this test may have.
+        for _ in range(50):
+            if f"Dashboard: {ui}" in log.read_text():
+                break
+            time.sleep(0.2)
         assert f"Dashboard: {ui}" in log.read_text() and f"API:       {api}" in log.read_text()
         with runway.Client(api) as client:
             ids = {r.name: r.id for r in client.search_runs(project=PROJECT, limit=100)}

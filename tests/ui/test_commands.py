@@ -72,6 +72,9 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
         assert curve.steps == list(range(1, 31))  # one point per epoch
         paths = {a.path for a in client.list_artifacts(mlp.id)}
         assert {"config.json", "model.joblib", "confusion_matrix.png"} <= paths
+        # Runway's own checkout is not the user's code: no git state or source from it.
+        assert mlp.git_commit is None and not any(p.endswith((".diff", ".py")) for p in paths)
+        assert "repro/requirements.txt" in paths
         diff = client.diff_artifacts(runs["mlp-1"].id, "config.json", runs["mlp-2"].id)
         lines = diff.diff.splitlines()
         assert not diff.identical and "-      32" in lines and "+      64" in lines

@@ -74,6 +74,13 @@ def test_compare_frame_marks_differences_and_filters_them() -> None:
     assert list(frame.columns[2:4]) == ["one", "two"]
 
 
+def test_compare_frame_leaves_out_fields_blank_in_every_run() -> None:
+    runs = [_run("a", "one", {"C": 1.0}, 0.9), _run("b", "two", {"C": 2.0}, None)]
+    fields = set(data.compare_frame(runs)["field"])
+    assert "git commit" not in fields and "host" not in fields  # never captured by either run
+    assert {"name", "C", "acc (last)"} <= fields  # blank in one run only: kept
+
+
 def test_unique_labels_when_names_repeat() -> None:
     runs = [_run("a", "same", {}, None), _run("b", "same", {}, None)]
     assert data.unique_labels(runs) == ["same", "same (b00000)"]

@@ -70,7 +70,7 @@ def test_running_run_refreshes_itself(seeded, open_page) -> None:
 def test_unknown_run_is_a_clear_message(seeded, open_page) -> None:
     at = open_page("run", run="0" * 32)
     no_exception(at)
-    assert errors(at) == [f"Not found: run {'0' * 32!r} not found"]
+    assert errors(at) == [f"Run {'0' * 32!r} not found."]
 
 
 def test_compare_side_by_side_with_differences(seeded, open_page) -> None:

@@ -120,6 +120,26 @@ def test_experiment_selection_overlays_curves_and_links_to_compare(seeded, open_
     )
 
 
+def test_selected_running_run_curve_grows_on_the_experiment_page(seeded, open_page) -> None:
+    from runway_core.models import MetricBatch, MetricSeriesIn
+    from runway_core.store.sql import SqlStore
+
+    at = open_page("experiment", project="digits", experiment="mlp")
+    rows = table(at, 0)["name"].tolist()
+    picked = {"rows": [rows.index("mlp-live")], "columns": [], "cells": []}
+    at.session_state["runs_table"] = {"selection": picked}
+    at.session_state["curves_metric"] = "val_acc"
+    at.run()
+    no_exception(at)
+    assert traces(figures(at)[-1])["mlp-live"]["y"] == [0.2, 0.4]
+    store = SqlStore(seeded.uri)
+    batch = MetricBatch(metrics={"val_acc": MetricSeriesIn(steps=[3], values=[0.6])})
+    store.log_metrics(seeded.runs["mlp-live"], batch)
+    store.close()
+    at.run()
+    assert traces(figures(at)[-1])["mlp-live"]["y"] == [0.2, 0.4, 0.6]
+
+
 def test_unreachable_server_is_a_clear_message(monkeypatch, open_page) -> None:
     from tests.conftest import free_port
 

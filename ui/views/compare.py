@@ -104,7 +104,7 @@ def _table(runs: list[RunPublic], experiments: dict[str, str]) -> None:
     )
     st.caption(f"{int(frame['differs'].sum())} of {len(frame)} fields differ (highlighted).")
     st.dataframe(
-        styled, hide_index=True, key="compare_table", height=min(38 + 35 * len(frame), 700)
+        styled, hide_index=True, key="compare_table", height=min(38 + 35 * len(frame), 1400)
     )
 
 

@@ -7,9 +7,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from runway.ui import charts, data
+from runway.ui import charts, data, widgets
 from runway.ui.session import (
-    HISTORY_POINTS,
     client,
     errors_shown,
     go,
@@ -64,9 +63,10 @@ def show(project_name: str, name: str) -> None:
     orders = ["attributes.start_time desc", "attributes.start_time asc"]
     for key in metrics:
         orders += [f"metrics.{key} desc", f"metrics.{key} asc"]
+    # Best first by the project's primary metric; the goal says nothing about other metrics.
     default_order = param("order") or (
-        f"metrics.{sort_metric} {'asc' if project.primary_metric_goal == 'min' else 'desc'}"
-        if sort_metric
+        f"metrics.{primary} {'asc' if project.primary_metric_goal == 'min' else 'desc'}"
+        if primary
         else orders[0]
     )
     col_order, col_params, col_metrics = st.columns([1, 2, 2])
@@ -181,13 +181,19 @@ def _curves(c, runs: list, metrics: list[str]) -> None:  # type: ignore[no-untyp
         return
     keys = sorted({k for r in runs for k in r.metrics})
     metric = st.selectbox("Metric", keys or metrics, key="curves_metric")
-    curves = []
-    for run in runs:
-        if metric not in run.metrics:
-            continue
-        series = c.get_metric_history(run.id, metric, max_points=HISTORY_POINTS)
-        curves.append(charts.Curve(data.run_label(run), series.steps, series.values))
-    st.plotly_chart(charts.curves_figure(curves, metric), key="selected_curves")
+
+    # A selected running run's curve grows by itself, as on the run page.
+    @st.fragment(run_every=widgets.live_every(runs))
+    def live() -> None:
+        current = runs
+        if widgets.live_every(runs):
+            current = [c.get_run(r.id) for r in runs]
+            if not widgets.live_every(current):
+                st.rerun()  # every selected run has ended: redraw once, without the timer
+        curves = widgets.load_curves(c, current, metric, x_axis="step", smoothing=0.0)
+        st.plotly_chart(charts.curves_figure(curves, metric), key="selected_curves")
+
+    live()
 
 
 if __name__ == "__main__":

@@ -145,9 +145,13 @@ def _metrics(c: Any, run: RunPublic) -> None:
 
 
 def _reproduction(c: Any, run: RunPublic) -> None:
+    git = "not captured (the run did not start in a git checkout)"
+    if run.git_commit:
+        branch = run.git_branch or "detached"
+        git = f"{run.git_remote or 'no remote'} @ `{run.git_commit}` ({branch})"
+        git += " — with uncommitted changes" if run.git_dirty else ""
     st.markdown(
-        f"- **git**: {run.git_remote or '—'} @ `{run.git_commit or '—'}` "
-        f"({run.git_branch or 'no branch'}){' — dirty' if run.git_dirty else ''}\n"
+        f"- **git**: {git}\n"
         f"- **python**: {run.python_version or '—'}\n"
         f"- **host**: {run.host or '—'}\n"
         f"- **command**: `{run.command or '—'}`"
