@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -11,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from runway._modes import DisabledRun, resolve_mode
-from runway._run import Run, check_params, check_tags
+from runway._run import Run, check_params, check_tags, live_runs
 from runway_core.config import DEFAULT_BACKEND_URI, normalize_db_uri
-from runway_core.errors import RunwayError
+from runway_core.errors import InvalidInput, RunwayError
 from runway_core.models import RunCreate, RunSource
 from runway_core.models._common import new_id
 from runway_core.store import Store, open_store
@@ -28,9 +29,17 @@ logger = logging.getLogger("runway")
 
 _lock = threading.Lock()
 _active: Run | None = None
+# Runs started by init() and not finished, oldest first: when the newest finishes, the one
+# before it becomes active again (init() inside an open run starts a second, nested run).
+_stack: list[Run] = []
 # One store per tracking URI per process: opening SqlStore checks migrations, so a loop of
 # init() calls should not pay for it each time.
 _stores: dict[str, Store] = {}
+# Stores inherited through a fork: never used nor closed in the child (closing would end
+# the parent's connections), only kept from the garbage collector.
+_inherited: list[Store] = []
+# Seconds an HTTP request of the SDK may wait (connecting: at most 5); RUNWAY_HTTP_TIMEOUT.
+DEFAULT_HTTP_TIMEOUT = 15.0
 
 
 def init(
@@ -72,6 +81,7 @@ def init(
             )
     with _lock:
         _active = run
+        _stack.append(run)
     return run
 
 
@@ -123,8 +133,72 @@ def _require_active(call: str) -> Run:
 def _forget_active(run: Run) -> None:
     global _active
     with _lock:
-        if _active is run:
-            _active = None
+        _stack[:] = [r for r in _stack if r is not run and not r.finished]
+        _active = _stack[-1] if _stack else None
+
+
+def http_timeout() -> Any:
+    import httpx
+
+    value = os.environ.get("RUNWAY_HTTP_TIMEOUT", "")
+    try:
+        seconds = float(value) if value else DEFAULT_HTTP_TIMEOUT
+    except ValueError:
+        raise InvalidInput(
+            f"RUNWAY_HTTP_TIMEOUT must be a number of seconds, not {value!r}",
+            field="RUNWAY_HTTP_TIMEOUT",
+        ) from None
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
+
+
+def _open(uri: str) -> Store:
+    if uri.startswith(("http://", "https://")):
+        import httpx
+
+        # The SDK's own client: shorter timeouts than a reader's, so that a stuck server
+        # delays a training script by seconds, not minutes (it is cached for the process).
+        return open_store(uri, client=httpx.Client(timeout=http_timeout()))
+    return open_store(uri)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child logs to the same runs with its own buffer, thread and connections."""
+    global _lock
+    _lock = threading.Lock()
+    _inherited.extend(_stores.values())
+    _stores.clear()
+    runs = live_runs()
+    for run in runs:
+        writer = run._writer
+        uri = writer.uri if writer is not None else ""
+        run._after_fork(lambda uri=uri: _store(uri))
+    mp_util = sys.modules.get("multiprocessing.util")
+    if runs and mp_util is not None:
+        # multiprocessing ends its children with os._exit (no atexit): close the runs in one
+        # of its own exit finalizers, registered once it has cleared the parent's.
+        mp_util.register_after_fork(_FORK_TOKEN, _register_mp_finalizer)
+
+
+class _Token:
+    pass
+
+
+_FORK_TOKEN = _Token()
+
+
+def _register_mp_finalizer(_token: object) -> None:
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _finish_in_child, exitpriority=100)
+
+
+def _finish_in_child() -> None:
+    for run in live_runs():
+        run.finish()  # the child does not own the status: this only sends its points
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _store(uri: str) -> Store | None:
@@ -133,7 +207,9 @@ def _store(uri: str) -> Store | None:
         store = _stores.get(uri)
         if store is None:
             try:
-                store = _stores[uri] = open_store(uri)
+                store = _stores[uri] = _open(uri)
+            except InvalidInput:
+                raise  # a configuration mistake, shown at init()
             except Exception as exc:  # never fail the user's script: spool and warn once
                 logger.warning(
                     "runway: cannot open the tracking store %s (%s); writing to the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -20,6 +21,12 @@ from runway_core.validation import check_key, check_tag_value, flatten_params
 
 # log_params / set_tags take at most this many keys per call (after flattening).
 MAX_PARAMS_PER_CALL = 1000
+# Runs with a writer in this process, for the fork handler of ``runway._fluent``.
+_live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
+
+
+def live_runs() -> list[Run]:
+    return [run for run in list(_live_runs) if not run.finished]
 
 
 class Run:
@@ -49,12 +56,12 @@ class Run:
         self._owns_status = owns_status
         self._on_finish = on_finish
         self._finish_lock = threading.Lock()
+        self._at_exit = False
         self.status: str = RunStatus.running.value
         if writer is not None:
-            self._add = writer.buffer.add
-            self._buffer = writer.buffer
-            self._wake = writer.flusher.wake
+            self._bind_buffer(writer)
             exit_hooks.on_exit(id(self), self._finish_at_exit)
+            _live_runs.add(self)
 
     def __repr__(self) -> str:
         return f"<Run {self.name!r} id={self.id} {self.project}/{self.experiment} {self.status}>"
@@ -183,7 +190,7 @@ class Run:
                     from runway_core.models._common import now_ms
 
                     writer.update_run(RunUpdate(status=RunStatus(status), end_time=now_ms()))
-                writer.close()
+                writer.close(at_exit=self._at_exit)
             finally:
                 if self._on_finish is not None:
                     self._on_finish(self)
@@ -207,7 +214,23 @@ class Run:
     # -- internals ----------------------------------------------------------------------------
 
     def _finish_at_exit(self, status: str) -> None:
+        self._at_exit = True
         self.finish(status)
+
+    def _bind_buffer(self, writer: RunWriter) -> None:
+        # Bound methods cached for log(), the hot path.
+        self._add = writer.buffer.add
+        self._buffer = writer.buffer
+        self._wake = writer.flusher.wake
+
+    def _after_fork(self, reopen: Any) -> None:
+        """In a forked child (multiprocessing, DataLoader workers): keep logging to the same
+        run with an empty buffer of its own; the child never ends the parent's run."""
+        self._owns_status = False
+        self._finish_lock = threading.Lock()
+        if self._writer is not None and not self._writer.closed:
+            self._writer.after_fork(reopen)
+            self._bind_buffer(self._writer)
 
     def _live_writer(self, *, allow_finished: bool = False) -> RunWriter:
         if self._writer is None:

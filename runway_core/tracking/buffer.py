@@ -120,6 +120,14 @@ class MetricBuffer:
             self.pending += len(items)
         return len(items)
 
+    def forked(self) -> MetricBuffer:
+        """An empty buffer for a forked child: the parent sends what it had buffered; the
+        child keeps counting steps where the parent was."""
+        child = MetricBuffer()
+        child._next_step = dict(self._next_step)
+        child._known_keys = set(self._known_keys)
+        return child
+
     def drain(self) -> list[MetricBatch]:
         """Take everything buffered, as batches of at most ``MAX_POINTS_PER_BATCH`` points."""
         with self._lock:

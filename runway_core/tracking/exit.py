@@ -30,6 +30,15 @@ _previous_excepthook: Callable[..., Any] | None = None
 _previous_sigterm: Any = None
 
 
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def on_exit(key: int, callback: ExitCallback) -> None:
     """Register ``callback`` under ``key`` (e.g. ``id(run)``); ``forget(key)`` removes it."""
     global _installed

@@ -62,6 +62,8 @@ def apply_record(store: Store, record: dict[str, Any], spool: Spool | None = Non
         return _apply(store, record, spool)
     except FileNotFoundError:
         return None  # a spooled artifact copy already uploaded and removed by an earlier replay
+    except Rejected:
+        raise
     except Exception as exc:
         if is_transient(exc):
             raise Transient(f"{type(exc).__name__}: {exc}") from exc
@@ -85,6 +87,9 @@ def _apply(store: Store, record: dict[str, Any], spool: Spool | None) -> Any:
         return store.link_artifact(run_id, data["path"], data["uri"])
     if op == "artifact":
         source = Path(data["file"])
+        if not data.get("blob") and not source.is_file():
+            # Over the spool's copy limit, so only its path was kept; it is gone now.
+            raise Rejected(f"artifact {data['path']}: {source} no longer exists")
         if data.get("blob"):
             if spool is None:
                 raise Rejected("artifact copy needs the spool folder")

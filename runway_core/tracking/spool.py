@@ -43,7 +43,9 @@ def _locked(path: Path, mode: str) -> Iterator[IO[str] | None]:
     while True:
         try:
             f = path.open(mode, encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            if "r" not in mode:
+                raise
             yield None
             return
         if fcntl is not None:
@@ -71,8 +73,10 @@ class Spool:
         return self.directory / f"{run_id}.jsonl"
 
     def has(self, run_id: str) -> bool:
-        path = self.path_for(run_id)
-        return path.exists() and path.stat().st_size > 0
+        try:
+            return self.path_for(run_id).stat().st_size > 0
+        except OSError:  # missing, or the spool folder cannot exist (checked when writing)
+            return False
 
     def files(self) -> list[Path]:
         if not self.directory.is_dir():

@@ -6,7 +6,8 @@ Inputs are validated by the caller (or by ``MetricBuffer.add``) before they get 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from runway_core.tracking.buffer import MetricBuffer
 from runway_core.tracking.flusher import FLUSH_INTERVAL, FLUSH_POINTS, Flusher
 from runway_core.tracking.sender import Sender
 from runway_core.tracking.spool import Spool, make_record
+
+log = logging.getLogger("runway")
 
 
 class RunWriter:
@@ -83,12 +86,32 @@ class RunWriter:
     def flush(self) -> None:
         self.flusher.flush()
 
-    def close(self) -> None:
-        """Drain the buffer and try the spool once more; idempotent."""
+    def close(self, *, at_exit: bool = False) -> None:
+        """Drain the buffer and try the spool once more; idempotent. At interpreter exit a
+        store already known to be unreachable is not waited for again: the spool keeps it."""
         if self.closed:
             return
         self.closed = True
-        self.flusher.close()
+        self.flusher.close(final_retry=not (at_exit and self.sender.spooling))
+        if at_exit and self.sender.spooling:
+            log.warning(
+                "runway: run %s was not fully uploaded; its writes wait in %s — "
+                "run `runway sync` when the tracking store is back",
+                self.run_id,
+                self.spool.path_for(self.run_id),
+            )
+
+    def after_fork(self, reopen: Callable[[], Store | None]) -> None:
+        """In a forked child: an empty buffer (the parent sends its own points), fresh locks,
+        a new flusher thread, and a store re-opened on first use."""
+        self.buffer = self.buffer.forked()
+        self.sender.after_fork(reopen)
+        self.flusher = Flusher(
+            self.buffer,
+            self.sender,
+            interval=self.flusher.interval,
+            max_points=self.flusher.max_points,
+        )
 
     def _submit(self, op: str, data: dict[str, Any], raise_rejected: bool) -> Any:
         record = make_record(op, self.uri, self.run_id, data)
