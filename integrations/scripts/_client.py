@@ -171,9 +171,9 @@ class Client:
     def list_archive(self, run_id: str, path: str) -> list[ArchiveMember]:
         return self.store.list_archive(run_id, path)
 
-    def download_artifacts(self, run_id: str, dest: str | Path, prefix: str = "") -> Path:
-        """Copy a run's stored artifacts under ``prefix`` into ``dest`` (links are skipped)."""
-        return download_artifacts(self.store, run_id, dest, prefix)
+    def download_artifacts(self, run_id: str, path: str = "", dest: str | Path = ".") -> Path:
+        """Copy a run's stored artifacts at or under ``path`` into ``dest`` (links are skipped)."""
+        return download_artifacts(self.store, run_id, dest, path)
 
     # -- lifetime -----------------------------------------------------------------------------
 

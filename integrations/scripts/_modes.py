@@ -56,7 +56,7 @@ class DisabledRun(Run):
     def link_artifact(self, uri: str, name: str | None = None) -> None:
         return None
 
-    def download_artifacts(self, dest: str | Path, prefix: str = "") -> Path:
+    def download_artifacts(self, path: str = "", dest: str | Path = ".") -> Path:
         return Path(dest)
 
     def finish(self, status: str = "finished") -> None:

@@ -153,15 +153,16 @@ class Run:
         default = uri.rstrip("/").rsplit("/", 1)[-1] or "link"
         return self._live_writer().link_artifact(artifact_path(name or default), uri)
 
-    def download_artifacts(self, dest: str | Path, prefix: str = "") -> Path:
-        """Copy this run's stored artifacts under ``prefix`` into ``dest``."""
+    def download_artifacts(self, path: str = "", dest: str | Path = ".") -> Path:
+        """Copy this run's stored artifacts at or under ``path`` (all when empty) into ``dest``,
+        keeping their paths; returns ``dest``."""
         from runway._client import download_artifacts
 
         writer = self._live_writer(allow_finished=True)
         if writer.store is None:
             raise RunwayError("download_artifacts needs a tracking store (the run is offline)")
         writer.flush()
-        return download_artifacts(writer.store, self.id, dest, prefix)
+        return download_artifacts(writer.store, self.id, dest, path)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

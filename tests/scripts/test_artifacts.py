@@ -49,6 +49,10 @@ def test_log_read_diff_and_download_artifacts(tracking_uri: str, tmp_path: Path)
         assert not diff.identical and "-lr: 0.1" in diff.diff and "+lr: 0.2" in diff.diff
         with client.open_artifact(run.id, "ckpt/sub/b.bin") as f:
             assert f.read() == b"\x00\x01\x02"
-        dest = client.download_artifacts(run.id, tmp_path / "down", prefix="ckpt")
+        dest = client.download_artifacts(run.id, "ckpt", tmp_path / "down")
         assert (dest / "ckpt" / "a.txt").read_text() == "alpha\n"
         assert (dest / "ckpt" / "sub" / "b.bin").read_bytes() == b"\x00\x01\x02"
+        assert not (dest / "ckpt.zip").exists()  # a folder path, not a name prefix
+    one = run.download_artifacts("config.yaml", tmp_path / "one")
+    assert [p.name for p in one.iterdir()] == ["config.yaml"]
+    assert (one / "config.yaml").read_text() == "lr: 0.1\nepochs: 10\n"
