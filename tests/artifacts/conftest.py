@@ -23,7 +23,7 @@ from runway_core.models import (
     RunCreate,
 )
 from runway_core.store.sql import SqlStore
-from tests.conftest import PG_ADMIN_URI, _pg_reachable, free_port
+from tests.conftest import free_port, fresh_pg_database
 
 ACCESS_KEY = "runwaytestaccess"
 SECRET_KEY = "runway-test-secret-Zq81"
@@ -176,20 +176,8 @@ WITH_POSTGRES = pytest.mark.parametrize(
 @pytest.fixture(scope="module")
 def module_pg_uri() -> Iterator[str]:
     """A fresh PostgreSQL database shared by one module's server (``pg_uri`` is per test)."""
-    reason = _pg_reachable()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(reason + " (CI must run the PostgreSQL tests)")
-        pytest.skip(reason)
-    import psycopg
-
-    name = f"runway_test_{uuid.uuid4().hex[:12]}"
-    admin = PG_ADMIN_URI.replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{PG_ADMIN_URI.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as uri:
+        yield uri
 
 
 def database_bytes(uri: str) -> bytes:
