@@ -11,4 +11,5 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy runway_core api
 echo "== pytest"
-exec .venv/bin/pytest tests "$@"
+# No path given: pyproject's testpaths (tests/); a path given runs only that part.
+exec .venv/bin/pytest "$@"

@@ -71,8 +71,12 @@ def up(
     host: str = typer.Option("127.0.0.1", help="Interface both processes bind."),
     port: int = typer.Option(5000, help="API server port."),
     ui_port: int = typer.Option(8501, help="Dashboard port."),
-    backend_uri: str = typer.Option(DEFAULT_BACKEND_URI, help="Database of the server."),
-    artifacts_uri: str = typer.Option(DEFAULT_ARTIFACTS_URI, help="Artifact folder or s3:// URI."),
+    backend_uri: str = typer.Option(
+        DEFAULT_BACKEND_URI, envvar="RUNWAY_BACKEND_URI", help="Database of the server."
+    ),
+    artifacts_uri: str = typer.Option(
+        DEFAULT_ARTIFACTS_URI, envvar="RUNWAY_ARTIFACTS_URI", help="Artifact folder or s3:// URI."
+    ),
 ) -> None:
     """Start the server and the dashboard together on the embedded database; Ctrl-C stops both."""
     _need(("streamlit", "plotly", "pandas"), "ui")

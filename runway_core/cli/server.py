@@ -27,7 +27,7 @@ def serve(
     workers: int = typer.Option(1, min=1, help="Uvicorn worker processes."),
     log_level: str = typer.Option("info", help="Uvicorn log level."),
 ) -> None:
-    """Serve the REST API (and the MLflow-compatible endpoints) on HOST:PORT."""
+    """Migrate the database, then serve the REST API on HOST:PORT."""
     try:
         import uvicorn  # noqa: F401
     except ImportError as exc:

@@ -25,6 +25,9 @@ log = logging.getLogger("runway")
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
+# A store that failed this recently is not waited for again when a run is closed: its writes
+# stay in the spool for the background retry or `runway sync`.
+RECENT_FAILURE_S = 60.0
 # An artifact bigger than this is not copied into the spool while the store is unreachable:
 # the record keeps the original path (uploaded from there later) and a warning says so.
 DEFAULT_MAX_COPY_MB = 1024
@@ -53,6 +56,7 @@ class Sender:
         self.lost = 0  # writes that could neither be sent nor spooled (unwritable spool)
         self._backoff = BACKOFF_START
         self._next_retry = 0.0
+        self._failed_at: float | None = None
         self._reopen: Callable[[], Store | None] | None = None
 
     def after_fork(self, reopen: Callable[[], Store | None]) -> None:
@@ -135,13 +139,19 @@ class Sender:
                 )
             self._spooling = False
             self._warned = False
+            self._failed_at = None
             self._backoff = BACKOFF_START
             return True
+        self._failed_at = time.monotonic()
         self._next_retry = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, BACKOFF_MAX)
         return False
 
+    def failed_recently(self) -> bool:
+        return self._failed_at is not None and time.monotonic() - self._failed_at < RECENT_FAILURE_S
+
     def _lost(self, reason: str) -> None:
+        self._failed_at = time.monotonic()
         self._spooling = True
         self._next_retry = time.monotonic() + self._backoff
         if not self._warned:

@@ -87,13 +87,15 @@ class RunWriter:
         self.flusher.flush()
 
     def close(self, *, at_exit: bool = False) -> None:
-        """Drain the buffer and try the spool once more; idempotent. At interpreter exit a
-        store already known to be unreachable is not waited for again: the spool keeps it."""
+        """Drain the buffer and try the spool once more; idempotent. At interpreter exit, or
+        when the store failed within the last minute, a store known to be unreachable is not
+        waited for again: the spool keeps the writes for the background retry or `runway sync`."""
         if self.closed:
             return
         self.closed = True
-        self.flusher.close(final_retry=not (at_exit and self.sender.spooling))
-        if at_exit and self.sender.spooling:
+        give_up = self.sender.spooling and (at_exit or self.sender.failed_recently())
+        self.flusher.close(final_retry=not give_up)
+        if self.sender.spooling and (give_up or at_exit):
             log.warning(
                 "runway: run %s was not fully uploaded; its writes wait in %s — "
                 "run `runway sync` when the tracking store is back",

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 import runway
+from runway_core.models import ProjectCreate
+from runway_core.store.sql import SqlStore
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -78,3 +84,40 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
         diff = client.diff_artifacts(runs["mlp-1"].id, "config.json", runs["mlp-2"].id)
         lines = diff.diff.splitlines()
         assert not diff.identical and "-      32" in lines and "+      64" in lines
+
+
+def test_up_takes_its_database_from_the_environment_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    db = tmp_path / "team.db"
+    store = SqlStore(f"sqlite:///{db}")
+    store.create_project(ProjectCreate(name="from-env"))
+    store.close()
+    cwd = tmp_path / "elsewhere"  # where the default ./runway.db would land
+    cwd.mkdir()
+    api_port, ui_port = free_port(), free_port()
+    log = tmp_path / "up.log"
+    env = {**os.environ, "RUNWAY_BACKEND_URI": str(db), "RUNWAY_ARTIFACTS_URI": str(tmp_path / "a")}
+    args = ["up", "--port", str(api_port), "--ui-port", str(ui_port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "runway.cli", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "Press Ctrl-C" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        with runway.Client(f"http://127.0.0.1:{api_port}") as client:
+            assert [p.name for p in client.list_projects()] == ["from-env"]
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        proc.wait(timeout=30)
+        assert "Traceback" not in log.read_text(), log.read_text()
+        assert not (cwd / "runway.db").exists()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
