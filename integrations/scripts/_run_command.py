@@ -74,7 +74,8 @@ def _run_teed(command: list[str], env: dict[str, str], log_path: Path) -> int:
     except OSError as exc:
         log_path.write_text(f"runway: could not start {command[0]!r}: {exc}\n")
         typer.echo(f"runway: could not start {command[0]!r}: {exc}", err=True)
-        return 127
+        # The shell's convention: 127 when the command is not found, 126 when it cannot run.
+        return 127 if isinstance(exc, FileNotFoundError) else 126
     lock = threading.Lock()
     with log_path.open("wb") as log:
         assert child.stdout is not None and child.stderr is not None

@@ -72,3 +72,15 @@ def test_instrumented_script_attaches_instead_of_creating_a_second_run(tmp_path:
 def test_nothing_to_run_is_a_usage_error(tmp_path: Path) -> None:
     done = _runway_run(tmp_path)
     assert done.returncode == 2 and "give the command to run after --" in done.stderr
+
+
+def test_commands_that_cannot_start_exit_like_a_shell(tmp_path: Path) -> None:
+    (tmp_path / "not-executable.sh").write_text("echo hi\n")
+    missing = _runway_run(tmp_path, "-p", "wrap", "--", "no-such-command-xyz")
+    assert missing.returncode == 127 and "Traceback" not in missing.stderr
+    assert "could not start 'no-such-command-xyz'" in missing.stderr
+    denied = _runway_run(tmp_path, "-p", "wrap", "--", "./not-executable.sh")
+    assert denied.returncode == 126 and "Traceback" not in denied.stderr
+    with runway.Client(str(tmp_path / "runway.db")) as client:
+        runs = client.search_runs(project="wrap")
+        assert [r.status.value for r in runs] == ["failed", "failed"]
