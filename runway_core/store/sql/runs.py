@@ -145,6 +145,31 @@ def _check_parents(session: Session, rows: Sequence[Run], batch_ids: set[str]) -
             )
 
 
+def _check_new_ids(session: Session, runs: Sequence[RunCreate]) -> None:
+    """Name the run whose client-chosen id is repeated in the request or already stored (the
+    primary key would refuse it too, but without saying which)."""
+    seen: dict[str, int] = {}
+    for i, run in enumerate(runs):
+        if run.id is None:
+            continue
+        if run.id in seen:
+            raise AlreadyExists(
+                f"runs[{i}]: id {run.id!r} is also the id of runs[{seen[run.id]}]",
+                field=f"runs.{i}.id" if len(runs) > 1 else "id",
+            )
+        seen[run.id] = i
+    if not seen:
+        return
+    taken = set(session.exec(select(Run.id).where(col(Run.id).in_(list(seen)))).all())
+    for run_id, i in seen.items():
+        if run_id in taken:
+            prefix = f"runs[{i}]: " if len(runs) > 1 else ""
+            raise AlreadyExists(
+                f"{prefix}a run with id {run_id!r} already exists",
+                field=f"runs.{i}.id" if len(runs) > 1 else "id",
+            )
+
+
 class RunsMixin(SqlBase):
     def _new_run(
         self, session: Session, run: RunCreate, experiments: dict[str, Experiment]
@@ -188,6 +213,7 @@ class RunsMixin(SqlBase):
                         exc.args = (exc.message,)
                     raise
             _check_parents(session, rows, batch_ids)
+            _check_new_ids(session, runs)
             # Without ORM relationships the unit of work does not order parents first.
             session.add_all(rows)
             session.flush()

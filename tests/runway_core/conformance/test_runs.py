@@ -107,8 +107,28 @@ def test_client_supplied_run_id(store: Store, experiment) -> None:
     rid = "ab" * 16
     run = store.create_run(RunCreate(experiment_id=experiment.id, id=rid))
     assert run.id == rid
-    with pytest.raises(AlreadyExists):
+    with pytest.raises(AlreadyExists) as single:
         store.create_run(RunCreate(experiment_id=experiment.id, id=rid))
+    assert single.value.field == "id" and rid in single.value.message
+    other = "cd" * 16
+    with pytest.raises(AlreadyExists) as bulk:  # the error names which run of the request
+        store.create_runs(
+            [
+                RunCreate(experiment_id=experiment.id, id=other),
+                RunCreate(experiment_id=experiment.id, id=rid),
+            ]
+        )
+    assert bulk.value.field == "runs.1.id"
+    with pytest.raises(AlreadyExists) as twice:
+        store.create_runs(
+            [
+                RunCreate(experiment_id=experiment.id, id=other),
+                RunCreate(experiment_id=experiment.id, id=other),
+            ]
+        )
+    assert twice.value.field == "runs.1.id" and "runs[0]" in twice.value.message
+    with pytest.raises(NotFound):  # nothing of the refused requests was stored
+        store.get_run(other)
 
 
 def test_unknown_run(store: Store) -> None:
