@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -10,6 +12,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 AGGREGATES = ("best", "mean", "last")
+LOG_AXIS_RATIO = 100.0  # two decades or more, as the demo's C in {0.1, 1, 10}, get a log axis
+LOG_TICKS_DISTINCT = 8  # up to this many distinct values each get a tick; else powers of ten
 
 
 @dataclass
@@ -120,7 +124,7 @@ def scatter_figure(runs: pd.DataFrame, x: str, y: str, color: str | None = None)
                 marker={"size": 10},
             )
         )
-    if _is_numeric(frame[x]) and _log_scale_fits(frame[x]):
+    if use_log_axis(frame[x]):
         fig.update_xaxes(type="log", dtick=1)  # ticks at powers of ten only
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
@@ -128,14 +132,29 @@ def scatter_figure(runs: pd.DataFrame, x: str, y: str, color: str | None = None)
 
 
 def parallel_figure(runs: pd.DataFrame, dimensions: Sequence[str], color: str) -> go.Figure:
-    """Parallel coordinates of params → metric; text columns become labelled integer axes."""
+    """Parallel coordinates of params → metric; text columns become labelled integer axes.
+
+    A numeric axis other than ``color`` whose values span decades (``use_log_axis``) is drawn
+    as log10 of its values, its ticks labelled with the original values.
+    """
     frame = runs.dropna(subset=[color]) if color in runs else runs
     dims = []
     for col in dimensions:
         if col not in frame:
             continue
         values = frame[col]
-        if _is_numeric(values):
+        if col != color and use_log_axis(values):
+            nums = [_num(v) for v in values]
+            tickvals, ticktext = _log_ticks([n for n in nums if n is not None])
+            dims.append(
+                {
+                    "label": col,
+                    "values": [None if n is None else math.log10(n) for n in nums],
+                    "tickvals": tickvals,
+                    "ticktext": ticktext,
+                }
+            )
+        elif _is_numeric(values):
             dims.append({"label": col, "values": [_num(v) for v in values]})
         else:
             labels = sorted({str(v) for v in values})
@@ -224,6 +243,33 @@ def curves_side_by_side(curves: Sequence[Curve], metric: str, x_title: str = "st
     return _layout(fig, title=f"{metric}, side by side", legend=False)
 
 
+def use_log_axis(values: Iterable[object]) -> bool:
+    """Whether numbers read better on a log axis: all positive, spanning two decades or more.
+
+    Hyperparameters such as C, gamma or a learning rate are searched on a log grid, and on a
+    linear axis all but the largest values crowd at zero. Missing values are ignored; a zero or
+    negative value (a log axis cannot draw it), text or a boolean keeps the axis linear.
+    """
+    present: list[float] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
+            return False
+        present.append(float(value))
+    # The tolerance keeps 3e-06 → 0.0003 (99.99999999999999 in floats) at two decades.
+    return bool(present) and max(present) / min(present) >= LOG_AXIS_RATIO * (1 - 1e-9)
+
+
+def _log_ticks(positive: Sequence[float]) -> tuple[list[float], list[str]]:
+    """Tick positions (log10) and labels (original values) for a log-scaled parcoords axis."""
+    distinct = sorted(set(positive))
+    if len(distinct) > LOG_TICKS_DISTINCT:  # a random search: label the powers of ten inside
+        low, high = math.log10(distinct[0]), math.log10(distinct[-1])
+        distinct = [10.0**k for k in range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)]
+    return [math.log10(v) for v in distinct], [f"{v:g}" for v in distinct]
+
+
 def _layout(fig: go.Figure, *, title: str, legend: bool = True) -> go.Figure:
     fig.update_layout(
         title={"text": title},
@@ -267,9 +313,3 @@ def _is_numeric(values: pd.Series) -> bool:
     if present.empty:
         return False
     return bool(present.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all())
-
-
-def _log_scale_fits(values: pd.Series) -> bool:
-    """Hyperparameters such as C or a learning rate span decades; a log axis reads them better."""
-    present = [float(v) for v in values.dropna()]
-    return bool(present) and min(present) > 0 and max(present) / min(present) >= 100

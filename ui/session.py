@@ -84,6 +84,12 @@ def empty_state(message: str) -> None:
     st.caption(f"Tracking URI: `{tracking_uri()}`")
 
 
+def filter_error(exc: InvalidFilter) -> str:
+    """What is wrong with a search filter and the column where it stops parsing, if known."""
+    where = f" (at column {exc.position})" if exc.position is not None else ""
+    return f"Invalid filter{where}: {exc.message}"
+
+
 @contextmanager
 def errors_shown() -> Iterator[None]:
     """Turn store errors into a readable message on the page instead of a stack trace."""
@@ -93,8 +99,7 @@ def errors_shown() -> Iterator[None]:
         st.error(exc.message[:1].upper() + exc.message[1:] + ".")  # "Run 'x' not found."
         link("projects", "← All projects")
     except InvalidFilter as exc:
-        where = f" (at column {exc.position})" if exc.position is not None else ""
-        st.error(f"Invalid filter{where}: {exc.message}")
+        st.error(filter_error(exc))
     except StoreUnavailable as exc:
         st.error(f"The tracking store at `{tracking_uri()}` cannot be reached: {exc.message}")
     except RunwayError as exc:

@@ -84,6 +84,65 @@ def test_parallel_maps_text_params_to_labelled_axes() -> None:
     assert list(trace.line.color) == [0.5, 0.8, 0.9]
 
 
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([0.1, 1.0, 10.0], True),  # the demo's C: exactly two decades
+        ([0.001, 0.01, 0.1], True),  # the demo's gamma
+        ([3e-06, 0.0003], True),  # a ratio of 99.99999999999999 in floats
+        ([1, 10, 100, 1000], True),  # integers too
+        ([0.1, None, float("nan"), 10.0], True),  # missing values are ignored
+        ([0.1, 1.0, 9.9], False),  # under two decades
+        ([0.0, 0.1, 10.0], False),  # zero cannot be drawn on a log axis
+        ([-10.0, -0.1], False),
+        ([0.1, "rbf", 10.0], False),
+        ([True, False], False),
+        ([5.0], False),
+        ([], False),
+        ([None, float("nan")], False),
+    ],
+)
+def test_use_log_axis_when_positive_values_span_two_decades(values, expected) -> None:
+    assert charts.use_log_axis(values) is expected
+    assert charts.use_log_axis(pd.Series(values, dtype=object)) is expected
+
+
+def test_scatter_axis_is_linear_for_a_narrow_or_non_positive_range() -> None:
+    frame = _runs().assign(**{"params.lr": [0.5, 1.0, 2.0, 3.0], "params.shift": [0, 1, 10, 100]})
+    assert charts.scatter_figure(frame, "params.lr", "metrics.acc").layout.xaxis.type is None
+    assert charts.scatter_figure(frame, "params.shift", "metrics.acc").layout.xaxis.type is None
+    gamma = frame.assign(**{"params.gamma": [0.001, 0.01, 0.1, 0.1]})
+    assert charts.scatter_figure(gamma, "params.gamma", "metrics.acc").layout.xaxis.type == "log"
+
+
+def test_parallel_draws_a_decade_spanning_param_as_log10_with_original_labels() -> None:
+    frame = _runs().assign(**{"params.gamma": [0.001, None, 0.1, 1.0], "params.lr": [1, 2, 3, 4]})
+    fig = charts.parallel_figure(
+        frame, ["params.C", "params.gamma", "params.lr", "metrics.acc"], "metrics.acc"
+    )
+    dims = {d.label: d for d in fig.data[0].dimensions}
+    c, gamma = dims["params.C"], dims["params.gamma"]
+    # The run without metrics.acc is dropped (and does not count); C 0.1, 1, 10 become -1, 0, 1.
+    assert list(c.values) == pytest.approx([-1.0, 0.0, 1.0])
+    assert list(c.tickvals) == pytest.approx([-1.0, 0.0, 1.0])
+    assert list(c.ticktext) == ["0.1", "1", "10"]
+    assert list(gamma.values)[1] is None  # a missing value stays a gap
+    assert [list(gamma.values)[i] for i in (0, 2)] == pytest.approx([-3.0, -1.0])
+    assert list(gamma.ticktext) == ["0.001", "0.1"]
+    assert dims["params.lr"].ticktext is None and list(dims["params.lr"].values) == [1, 2, 3]
+    assert dims["metrics.acc"].ticktext is None  # the colour metric keeps its own scale
+
+
+def test_parallel_log_axis_of_many_values_is_labelled_at_powers_of_ten() -> None:
+    lrs = [10 ** (-4 + i * 0.4) for i in range(12)]  # 1e-4 … ~2.5, a random search
+    frame = pd.DataFrame({"name": list("abcdefghijkl"), "params.lr": lrs, "metrics.acc": 0.5})
+    fig = charts.parallel_figure(frame, ["params.lr", "metrics.acc"], "metrics.acc")
+    lr = fig.data[0].dimensions[0]
+    assert list(lr.ticktext) == ["0.0001", "0.001", "0.01", "0.1", "1"]
+    assert list(lr.tickvals) == pytest.approx([-4, -3, -2, -1, 0])
+    assert list(lr.values) == pytest.approx([-4 + i * 0.4 for i in range(12)])
+
+
 def test_curves_overlaid_and_side_by_side() -> None:
     curves = [
         charts.Curve("run-a", [1, 2, 3], [0.5, 0.4, 0.3]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.helpers import codes, errors, figures, no_exception, table, traces
 
 
@@ -84,9 +86,12 @@ def test_experiment_page_table_scatter_and_parallel(seeded, open_page) -> None:
     points = sorted((x, y) for t in scatter["data"] for x, y in zip(t["x"], t["y"], strict=True))
     assert points == [(0.1, 0.7), (1.0, 0.9), (10.0, 0.85)]
     assert scatter["layout"]["xaxis"]["title"]["text"] == "params.C"
+    assert scatter["layout"]["xaxis"]["type"] == "log"  # C in {0.1, 1, 10} spans two decades
     assert parallel["data"][0]["type"] == "parcoords"
-    labels = [d["label"] for d in parallel["data"][0]["dimensions"]]
-    assert labels[-1] == "metrics.val_acc" and "params.kernel" in labels
+    dims = {d["label"]: d for d in parallel["data"][0]["dimensions"]}
+    assert list(dims)[-1] == "metrics.val_acc" and "params.kernel" in dims
+    assert dims["params.C"]["ticktext"] == ["0.1", "1", "10"]
+    assert sorted(dims["params.C"]["values"]) == pytest.approx([-1.0, 0.0, 1.0])
 
 
 def test_experiment_filter_uses_the_search_language(seeded, open_page) -> None:
@@ -97,10 +102,32 @@ def test_experiment_filter_uses_the_search_language(seeded, open_page) -> None:
     assert at.query_params["filter"].startswith("params.kernel")
 
 
-def test_experiment_bad_filter_shows_the_position(seeded, open_page) -> None:
+def test_experiment_bad_filter_is_explained_and_every_run_still_shown(seeded, open_page) -> None:
     at = open_page("experiment", project="digits", experiment="svm", filter="metrics.val_acc >> 1")
     no_exception(at)
-    assert errors(at) and errors(at)[0].startswith("Invalid filter")
+    assert len(errors(at)) == 1 and errors(at)[0].startswith("Invalid filter (at column ")
+    # Right under the filter box, with the note, and the box keeps the text to fix.
+    box = at.text_input[0]
+    assert box.value == "metrics.val_acc >> 1"
+    below = _next_element(at, box)
+    error, note = (e.value for e in below.children.values())
+    assert error == errors(at)[0] and "filter was not applied" in note
+    assert sorted(table(at)["name"]) == ["svm-a", "svm-b", "svm-c"]  # unfiltered
+    scatter, parallel = figures(at)
+    assert sum(len(t["x"]) for t in scatter["data"]) == 3
+    assert len(parallel["data"][0]["dimensions"][0]["values"]) == 3
+
+    at.text_input[0].set_value("metrics.val_acc > 0.8").run()  # fixed: the note goes away
+    no_exception(at)
+    assert not errors(at) and table(at)["name"].tolist() == ["svm-b", "svm-c"]
+
+
+def _next_element(at, element):  # type: ignore[no-untyped-def]
+    """The element right after ``element`` in the page's main block."""
+    siblings = list(at.main.children.values())
+    while element not in siblings:  # descend into the block holding it
+        siblings = [c for s in siblings for c in getattr(s, "children", {}).values()]
+    return siblings[siblings.index(element) + 1]
 
 
 def test_experiment_selection_overlays_curves_and_links_to_compare(seeded, open_page) -> None:

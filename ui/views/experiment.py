@@ -11,11 +11,13 @@ from runway.ui import charts, data, widgets
 from runway.ui.session import (
     client,
     errors_shown,
+    filter_error,
     go,
     link,
     param,
     set_params,
 )
+from runway_core.errors import InvalidFilter
 
 PAGE_SIZE = 100
 CHART_RUNS = 1000  # runs read for the scatter and parallel coordinates (the best first)
@@ -60,6 +62,7 @@ def show(project_name: str, name: str) -> None:
         value=param("filter"),
         placeholder="metrics.val_acc > 0.9 and (params.kernel = 'rbf' or params.C >= 1)",
     )
+    filter_note = st.container()  # a filter that does not parse is explained right here
     orders = ["attributes.start_time desc", "attributes.start_time asc"]
     for key in metrics:
         orders += [f"metrics.{key} desc", f"metrics.{key} asc"]
@@ -79,7 +82,16 @@ def show(project_name: str, name: str) -> None:
     )
     set_params(filter=flt, order=order if order != default_order else None)
 
-    runs, page_no, has_next = _page(c, project.id, experiment.id, flt, order)
+    try:
+        runs, page_no, has_next = _page(c, project.id, experiment.id, flt, order)
+    except InvalidFilter as exc:
+        # Keep the page useful while the filter is being fixed: every run, said plainly.
+        filter_note.error(filter_error(exc))
+        filter_note.caption(
+            "The filter was not applied: the table and charts below are unfiltered."
+        )
+        flt = ""
+        runs, page_no, has_next = _page(c, project.id, experiment.id, flt, order)
     frame = data.runs_frame(
         runs, params=shown_params, metrics=shown_metrics, now_ms=int(time.time() * 1000)
     )
