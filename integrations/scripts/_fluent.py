@@ -76,8 +76,9 @@ def init(
         if parent is not None:
             run = _attach(parent, project, experiment, flat, tag_map, tracking_uri, mode)
         else:
-            run = _start(
-                project, experiment, name, flat, tag_map, tracking_uri, mode, capture, description
+            repro = capture_repro(capture)
+            run = start_run(
+                project, experiment, name, flat, tag_map, tracking_uri, mode, repro, description
             )
     with _lock:
         _active = run
@@ -219,22 +220,6 @@ def _store(uri: str) -> Store | None:
                 )
                 return None
         return store
-
-
-def _start(
-    project: str,
-    experiment: str,
-    name: str | None,
-    params: dict[str, Any],
-    tags: dict[str, str],
-    uri: str | None,
-    mode: str,
-    capture: Capture,
-    description: str,
-) -> Run:
-    return start_run(
-        project, experiment, name, params, tags, uri, mode, capture_repro(capture), description
-    )
 
 
 def start_run(

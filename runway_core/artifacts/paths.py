@@ -39,6 +39,16 @@ def normalize_path(path: object, field: str = "path") -> str:
     return clean
 
 
+def source_file(source: str | os.PathLike[str]) -> Path:
+    """The local file an upload reads from; a folder or a missing file is refused."""
+    file = Path(source)
+    if file.is_dir():
+        raise InvalidInput(f"{file} is a folder; use log_artifacts()", field="source")
+    if not file.is_file():
+        raise InvalidInput(f"{file} is not a readable file", field="source")
+    return file
+
+
 def normalize_prefix(prefix: str, field: str = "prefix") -> str:
     """Like ``normalize_path`` but empty (the whole run) is allowed."""
     if prefix in ("", ".", "/"):

@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import httpx
 
-from runway_core.artifacts.paths import iter_folder, normalize_path
+from runway_core.artifacts.paths import iter_folder, normalize_path, source_file
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
-from runway_core.errors import InvalidInput, StoreUnavailable
+from runway_core.errors import StoreUnavailable
 from runway_core.models import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
 from runway_core.store.http.base import HttpBase, encode, error_from_response, segment
 
@@ -59,11 +59,7 @@ class ArtifactsMixin(HttpBase):
         url = self._artifact_url(run_id, "artifacts", path)
         headers = {"content-type": "application/octet-stream"}
         if isinstance(source, (str, os.PathLike)):
-            file = Path(source)
-            if file.is_dir():
-                raise InvalidInput(f"{file} is a folder; use log_artifacts()", field="source")
-            if not file.is_file():
-                raise InvalidInput(f"{file} is not a readable file", field="source")
+            file = source_file(source)
             with file.open("rb") as stream:
                 headers["content-length"] = str(file.stat().st_size)
                 response = self._send(

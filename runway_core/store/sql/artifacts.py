@@ -15,7 +15,7 @@ from runway_core.artifacts import ArtifactStore, S3Credentials, normalize_path, 
 from runway_core.artifacts.archive import ArchiveFormat, list_members, open_member, sniff_format
 from runway_core.artifacts.diff import MAX_DIFF_BYTES, binary_message, unified_diff
 from runway_core.artifacts.factory import parse_s3_uri
-from runway_core.artifacts.paths import iter_folder, normalize_prefix
+from runway_core.artifacts.paths import iter_folder, normalize_prefix, source_file
 from runway_core.artifacts.preview import decode_text, guess_media_type, read_head
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.config import DEFAULT_ARTIFACTS_URI
@@ -104,11 +104,7 @@ class ArtifactsMixin(CredentialsMixin):
         # An unknown run or a path clash fails before any byte is stored (no orphan objects).
         store = self._run_store(run_id, path)
         if isinstance(source, (str, os.PathLike)):
-            file = Path(source)
-            if file.is_dir():
-                raise InvalidInput(f"{file} is a folder; use log_artifacts()", field="source")
-            if not file.is_file():
-                raise InvalidInput(f"{file} is not a readable file", field="source")
+            file = source_file(source)
             with file.open("rb") as stream:
                 sha, size = store.put(_checked(stream, path, kind))
         else:
