@@ -33,8 +33,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         sql_store = SqlStore(
             normalize_db_uri(settings.backend_uri), artifacts_uri=settings.artifacts_uri
         )
-        if settings.secret_key:
-            sql_store.use_secret_key(settings.secret_key)
+        if settings.secret_key is not None:
+            sql_store.use_secret_key(settings.secret_key.get_secret_value())
         store = sql_store
 
     @asynccontextmanager

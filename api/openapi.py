@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from runway_core.models import MetricBatch
+from runway_core.schemas import MetricBatch
 
 
 class ErrorDetail(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from runway_core.models import ExperimentSummary, ProjectSummary, RunCreate, RunPublic
+from runway_core.schemas import ExperimentSummary, ProjectSummary, RunCreate, RunPublic
 
 
 class ProjectsPublic(BaseModel):

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import Server
 
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     MetricBatch,
     MetricSeriesIn,

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     MetricBatch,
     MetricSeriesIn,

@@ -1,35 +1,117 @@
-"""Settings from the environment (``RUNWAY_*``) and the tracking-URI rules shared by every part."""
+"""One ``Settings`` (environment variables ``RUNWAY_*``) read by the server, the SDK, the CLI and
+the dashboard, and the one resolver that turns a tracking URI into a store address.
+
+``settings()`` is cached until a ``RUNWAY_*`` variable changes, so hot paths (``runway.init()``)
+may call it freely. An invalid value is one ``InvalidInput`` naming the variable.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from runway_core.errors import InvalidInput
 
 DEFAULT_BACKEND_URI = "sqlite:///./runway.db"
 DEFAULT_ARTIFACTS_URI = "./runway-artifacts"
+ENV_PREFIX = "RUNWAY_"
+
+Mode = Literal["online", "offline", "disabled"]
+
+
+def _runway_home() -> Path:
+    return Path.home() / ".runway"
 
 
 class Settings(BaseSettings):
-    """Server and client configuration; every field can be set as ``RUNWAY_<NAME>``."""
+    """Every field can be set as ``RUNWAY_<NAME>`` (e.g. ``RUNWAY_TRACKING_URI``)."""
 
-    model_config = SettingsConfigDict(env_prefix="RUNWAY_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
-    backend_uri: str = Field(DEFAULT_BACKEND_URI, description="SQLAlchemy URL of the database")
+    # -- where data goes --------------------------------------------------------------------
+    tracking_uri: str | None = Field(
+        None, description="where clients send runs: http(s):// server, database URL or path"
+    )
+    backend_uri: str = Field(DEFAULT_BACKEND_URI, description="the server's database")
     artifacts_uri: str = Field(DEFAULT_ARTIFACTS_URI, description="folder or s3://bucket/prefix")
-    tracking_uri: str | None = Field(None, description="where clients send data; unset: embedded")
-    secret_key: str | None = Field(None, description="Fernet key that encrypts credentials")
-    mode: Literal["online", "offline", "disabled"] = "online"
-    spool_dir: Path = Field(Path.home() / ".runway" / "spool")
-    max_body_bytes: int = Field(64 * 1024 * 1024, description="largest JSON request body")
-    server_mode: bool = Field(False, description="true when serving a team (not the embedded demo)")
+
+    # -- the SDK ----------------------------------------------------------------------------
+    mode: Mode = Field("online", description="online, offline (spool only) or disabled")
+    project: str | None = Field(None, description="default project of runway.init()")
+    experiment: str | None = Field(None, description="default experiment of runway.init()")
+    http_timeout: float = Field(15.0, gt=0, description="seconds an SDK request may wait")
+    spool_dir: Path = Field(default_factory=lambda: _runway_home() / "spool")
+    spool_max_copy_mb: float = Field(
+        1024, ge=0, description="largest artifact copied into the spool while offline"
+    )
+    silent: bool = Field(False, description="no 'run … recorded in …' line from init()")
+
+    # -- the server -------------------------------------------------------------------------
+    secret_key: SecretStr | None = Field(None, description="Fernet key(s) for credentials")
+    secret_key_file: Path = Field(
+        default_factory=lambda: _runway_home() / "secret.key",
+        description="the embedded default's generated key",
+    )
+    server_mode: bool = Field(
+        False, description="serve a team: require a secret key (a public bind implies it)"
+    )
+    max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="largest JSON request body")
+    max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
+    max_bulk_runs: int = Field(1_000, gt=0, description="runs registered in one request")
+    max_writes_per_request: int = Field(10_000, gt=0, description="records in one write batch")
+
+    debug: bool = Field(False, description="show tracebacks in CLI errors")
+
+
+_cache: tuple[tuple[tuple[str, str], ...], Settings] | None = None
+
+
+def _env_key() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+
+
+def settings() -> Settings:
+    """The settings of this process's environment (re-read when a ``RUNWAY_*`` variable changes)."""
+    global _cache
+    key = _env_key()
+    cached = _cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        value = Settings()
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+    _cache = (key, value)
+    return value
+
+
+def settings_error(exc: ValidationError) -> InvalidInput:
+    """The first invalid variable as one readable error: ``RUNWAY_MODE: …``."""
+    first = exc.errors(include_url=False)[0]
+    name = ENV_PREFIX + "_".join(str(p) for p in first.get("loc", ())).upper()
+    got = first.get("input")
+    shown = f" (got {got!r:.60})" if isinstance(got, str) else ""
+    return InvalidInput(f"{name}: {first.get('msg', 'invalid value')}{shown}", field=name)
+
+
+# --- tracking URIs ---------------------------------------------------------------------------
+
+# "localhost:5000", "10.0.0.5:5000/", "tracker.internal:80/x": a server address missing http://.
+_HOST_PORT_RE = re.compile(r"^[A-Za-z0-9][\w.-]*:\d{1,5}(/.*)?$")
+
+
+def is_http(uri: str) -> bool:
+    return uri.startswith(("http://", "https://"))
 
 
 def normalize_db_uri(uri: str) -> str:
-    """A bare path (``runway.db``, ``/data/r.db``) becomes a SQLite URL; URLs pass unchanged."""
+    """A bare path (``runway.db``, ``/data/r.db``) becomes a SQLite URL; ``postgresql://`` gets
+    the psycopg driver; other URLs pass unchanged."""
     if "://" in uri:
         if uri.startswith("postgresql://"):
             return "postgresql+psycopg://" + uri[len("postgresql://") :]
@@ -39,5 +121,34 @@ def normalize_db_uri(uri: str) -> str:
     return f"sqlite:///{Path(uri).expanduser()}"
 
 
+def resolve_tracking_uri(uri: str | None = None) -> str:
+    """The one rule for where runs go, used by the SDK, the CLI, the dashboard and integrations.
+
+    ``None`` → ``RUNWAY_TRACKING_URI`` → ``./runway.db``. ``http(s)://`` stays a server URL
+    (trailing ``/`` dropped); a path or SQLite URL becomes an absolute ``sqlite:///`` URL (so
+    ``runway sync`` from another folder finds the same file). ``host:port`` without a scheme is
+    refused with the fix, rather than silently creating a database file of that name.
+    """
+    raw = uri if uri else (settings().tracking_uri or DEFAULT_BACKEND_URI)
+    raw = raw.strip()
+    if not raw:
+        raw = DEFAULT_BACKEND_URI
+    if is_http(raw):
+        return raw.rstrip("/")
+    if "://" not in raw and _HOST_PORT_RE.match(raw):
+        raise InvalidInput(
+            f"tracking URI {raw!r} looks like a server address without a scheme; "
+            f"use http://{raw.rstrip('/')} (or a file path such as ./runway.db for a database)",
+            field="tracking_uri",
+        )
+    url = normalize_db_uri(raw)
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix and url != prefix + ":memory:":
+        path = url[len(prefix) :]
+        if not path.startswith("/"):
+            return prefix + str(Path(path).expanduser().resolve())
+    return url
+
+
 def default_tracking_uri() -> str:
-    return os.environ.get("RUNWAY_TRACKING_URI") or DEFAULT_BACKEND_URI
+    return resolve_tracking_uri(None)

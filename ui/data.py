@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from runway_core.models import ArtifactPublic, ExperimentSummary, ProjectSummary, RunPublic
+from runway_core.schemas import ArtifactPublic, ExperimentSummary, ProjectSummary, RunPublic
 
 # Attributes shown on the compare page, in order: (label, getter name on RunPublic).
 COMPARE_ATTRIBUTES = (

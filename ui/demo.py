@@ -69,7 +69,7 @@ def run_demo(
     from threadpoolctl import threadpool_limits
 
     import runway
-    from runway_core.models import ProjectUpdate
+    from runway_core.schemas import ProjectUpdate
 
     started = time.monotonic()
     digits = load_digits_split()

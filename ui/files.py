@@ -1,26 +1,6 @@
-"""What an artifact file is (image, code language, reproduction role) and commit links."""
+"""What an artifact file is: image, code language, reproduction role."""
 
 from __future__ import annotations
-
-
-def commit_url(remote: str | None, commit: str | None) -> str | None:
-    """A browsable commit page for GitHub/GitLab/Bitbucket remotes (https or ssh form)."""
-    if not remote or not commit:
-        return None
-    url = remote.strip()
-    if url.startswith("git@"):
-        host, _, path = url[4:].partition(":")
-        url = f"https://{host}/{path}"
-    elif url.startswith("ssh://"):
-        url = "https://" + url[6:].split("@", 1)[-1]
-    if not url.startswith(("https://", "http://")):
-        return None
-    url = url.removesuffix(".git").rstrip("/")
-    # Strip credentials a remote URL may embed (https://token@github.com/...).
-    scheme, _, rest = url.partition("://")
-    rest = rest.split("@", 1)[-1]
-    segment = "commits" if "bitbucket" in rest else "commit"
-    return f"{scheme}://{rest}/{segment}/{commit}"
 
 
 def artifact_role(path: str) -> str:

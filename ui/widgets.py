@@ -9,7 +9,7 @@ import streamlit as st
 
 from runway.ui import charts, data, files
 from runway.ui.session import HISTORY_POINTS
-from runway_core.models import ArtifactPublic, RunPublic
+from runway_core.schemas import ArtifactPublic, RunPublic
 
 LIVE_REFRESH_SECONDS = 2.0
 

@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect
 from runway_core.artifacts.streams import as_binary_io, iter_chunks
 from runway_core.artifacts.tree import build_tree
 from runway_core.errors import InvalidInput, NotFound
-from runway_core.models import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
+from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
 
 from ..deps import StoreDep
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from runway_core.errors import NotFound
-from runway_core.models import CredentialCreate, CredentialPublic
+from runway_core.schemas import CredentialCreate, CredentialPublic
 
 from ..deps import StoreDep
 

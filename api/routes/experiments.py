@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from runway_core.models import ExperimentCreate, ExperimentPublic, ExperimentUpdate
+from runway_core.schemas import ExperimentCreate, ExperimentPublic, ExperimentUpdate
 
 from ..deps import StoreDep
 from ..schemas import ExperimentsPublic

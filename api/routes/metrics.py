@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from runway_core.models import MetricBatch, MetricBatchResult, MetricSeries
+from runway_core.schemas import MetricBatch, MetricBatchResult, MetricSeries
 
 from ..deps import StoreDep, parse_json_body
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, status
 
-from runway_core.models import ProjectCreate, ProjectPublic, ProjectUpdate
+from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
 
 from ..deps import StoreDep
 from ..schemas import ProjectsPublic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from runway_core.models import RunCreate, RunPublic, RunUpdate
+from runway_core.schemas import RunCreate, RunPublic, RunUpdate
 
 from ..deps import StoreDep
 from ..schemas import ParamsLog, RunsBulkCreate, RunsPublic, TagsSet

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from runway_core.models import RunPage, RunSearch
-from runway_core.models.search import MAX_SEARCH_LIMIT
+from runway_core.schemas import RunPage, RunSearch
+from runway_core.schemas.search import MAX_SEARCH_LIMIT
 
 from ..deps import StoreDep
 

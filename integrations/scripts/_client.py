@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from runway_core.errors import NotFound
-from runway_core.models import (
+from runway_core.schemas import (
     ArchiveMember,
     ArtifactDiff,
     ArtifactPreview,

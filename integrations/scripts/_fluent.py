@@ -15,8 +15,7 @@ from runway._modes import DisabledRun, resolve_mode
 from runway._run import Run, check_params, check_tags, live_runs
 from runway_core.config import DEFAULT_BACKEND_URI, normalize_db_uri
 from runway_core.errors import InvalidInput, RunwayError
-from runway_core.models import RunCreate, RunSource
-from runway_core.models._common import new_id
+from runway_core.schemas import RunCreate, RunSource, new_id
 from runway_core.store import Store, open_store
 from runway_core.tracking.context import EXPERIMENT_VAR, PROJECT_VAR, ParentRun, parent_run
 from runway_core.tracking.names import run_name

@@ -13,7 +13,7 @@ from typing import Any
 
 from runway_core.artifacts.paths import iter_folder
 from runway_core.errors import InvalidInput, RunwayError
-from runway_core.models import ArtifactPublic, RunStatus, RunUpdate
+from runway_core.schemas import ArtifactPublic, RunStatus, RunUpdate
 from runway_core.tracking import exit as exit_hooks
 from runway_core.tracking.flusher import FLUSH_POINTS
 from runway_core.tracking.writer import RunWriter
@@ -188,7 +188,7 @@ class Run:
             exit_hooks.forget(id(self))
             try:
                 if self._owns_status:
-                    from runway_core.models._common import now_ms
+                    from runway_core.schemas import now_ms
 
                     writer.update_run(RunUpdate(status=RunStatus(status), end_time=now_ms()))
                 writer.close(at_exit=self._at_exit)

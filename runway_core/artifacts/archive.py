@@ -9,7 +9,7 @@ from typing import BinaryIO, Literal, cast
 
 from runway_core.artifacts.streams import ChunkReader, as_binary_io, iter_chunks
 from runway_core.errors import InvalidInput, NotFound
-from runway_core.models import ArchiveMember
+from runway_core.schemas import ArchiveMember
 
 ArchiveFormat = Literal["zip", "tar"]
 # tarfile's "r|*" reads plain, gzip, bz2 and xz tars as one forward stream.

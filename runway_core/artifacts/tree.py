@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runway_core.models import ArtifactPublic
+from runway_core.schemas import ArtifactPublic
 
 
 def build_tree(artifacts: list[ArtifactPublic]) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ import os
 import sys
 
 import typer
-from sqlalchemy.engine import make_url
 
 from runway_core.config import DEFAULT_ARTIFACTS_URI, DEFAULT_BACKEND_URI, normalize_db_uri
 from runway_core.credentials import require_server_key
@@ -45,6 +44,8 @@ def serve(
         env.setdefault("RUNWAY_SERVER_MODE", "true")
     server_mode = env.get("RUNWAY_SERVER_MODE", "").lower() in ("1", "true", "yes", "on")
     require_server_key(env.get("RUNWAY_SECRET_KEY"), server_mode)  # one-line error, no start
+    from sqlalchemy.engine import make_url
+
     shown = make_url(backend).render_as_string(hide_password=True)  # logs must not hold secrets
     typer.echo(f"runway server on http://{host}:{port}  (database {shown})", err=True)
     args = [

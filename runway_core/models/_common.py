@@ -1,14 +1,5 @@
-"""Id and clock helpers shared by the table models."""
+"""Id and clock helpers of the table models (defined with the wire shapes, which need them too)."""
 
-from __future__ import annotations
+from runway_core.schemas._common import new_id, now_ms
 
-import time
-import uuid
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
+__all__ = ["new_id", "now_ms"]

@@ -1,4 +1,4 @@
-"""Artifact records: a run's path index into the content-addressed artifact store, or a link."""
+"""The artifacts table: a run's path index into the content-addressed artifact store, or a link."""
 
 from __future__ import annotations
 
@@ -8,59 +8,15 @@ from sqlmodel import Field, SQLModel
 from runway_core.models._common import new_id, now_ms
 
 
-class ArtifactBase(SQLModel):
+class ArtifactRecord(SQLModel, table=True):
+    __tablename__ = "artifacts"
+    __table_args__ = (UniqueConstraint("run_id", "path", name="uq_artifact_run_path"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    run_id: str = Field(foreign_key="runs.id", max_length=32, index=True, ondelete="CASCADE")
     path: str = Field(max_length=1000)
     kind: str = Field(default="file", max_length=16)  # file | archive | link
     size: int | None = Field(default=None, sa_type=BigInteger)
     sha256: str | None = Field(default=None, max_length=64)
     uri: str = Field(sa_type=Text)  # "sha256:<hex>" for stored content, the link otherwise
     media_type: str | None = Field(default=None, max_length=120)
-
-
-class ArtifactRecord(ArtifactBase, table=True):
-    __tablename__ = "artifacts"
-    __table_args__ = (UniqueConstraint("run_id", "path", name="uq_artifact_run_path"),)
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    run_id: str = Field(foreign_key="runs.id", max_length=32, index=True, ondelete="CASCADE")
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
-
-
-class ArtifactPublic(ArtifactBase):
-    id: str
-    run_id: str
-    created_at: int
-
-
-class ArtifactPreview(SQLModel):
-    """The head of a stored file, decoded when it is text."""
-
-    run_id: str
-    path: str
-    size: int | None
-    media_type: str | None
-    is_text: bool
-    truncated: bool
-    text: str | None = None
-
-
-class ArtifactDiff(SQLModel):
-    """A unified diff of two text artifacts, or why there is none (binary, missing)."""
-
-    run_a: str
-    path_a: str
-    run_b: str
-    path_b: str
-    identical: bool
-    binary: bool = False
-    diff: str = ""
-    message: str = ""
-    size_a: int | None = None
-    size_b: int | None = None
-    sha256_a: str | None = None
-    sha256_b: str | None = None
-
-
-class ArchiveMember(SQLModel):
-    name: str
-    size: int
-    is_dir: bool = False

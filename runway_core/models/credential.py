@@ -1,8 +1,6 @@
-"""Credentials for outside services, scoped to a project; the secret part is stored encrypted."""
+"""The credentials table: secrets for outside services, scoped to a project, encrypted."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import BigInteger, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -10,31 +8,16 @@ from sqlmodel import Field, SQLModel
 from runway_core.models._common import new_id, now_ms
 
 
-class CredentialBase(SQLModel):
-    name: str = Field(max_length=250)
-    kind: str = Field(max_length=32)  # s3 | github | generic
-
-
-class Credential(CredentialBase, table=True):
+class Credential(SQLModel, table=True):
     __tablename__ = "credentials"
     __table_args__ = (UniqueConstraint("project_id", "name", name="uq_credential_name"),)
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     project_id: str = Field(
         foreign_key="projects.id", max_length=32, index=True, ondelete="CASCADE"
     )
+    name: str = Field(max_length=250)
+    kind: str = Field(max_length=32)  # s3 | github | generic
     blob: bytes = Field(sa_type=LargeBinary)  # Fernet token of the JSON secret fields
     hint: str = Field(default="", max_length=250)
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
-
-
-class CredentialCreate(CredentialBase):
-    secrets: dict[str, Any] = Field(repr=False)  # never in a log line or traceback
-
-
-class CredentialPublic(CredentialBase):
-    id: str
-    project_id: str
-    hint: str
-    created_at: int
-    updated_at: int

@@ -7,9 +7,6 @@ and downsampling can skip or summarise chunks without unpacking them.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Strict, StrictInt
 from sqlalchemy import BigInteger, Float, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
@@ -59,38 +56,3 @@ class IngestedBatch(SQLModel, table=True):
     )
     batch_id: str = Field(primary_key=True, max_length=64)
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
-
-
-class MetricSeriesIn(SQLModel):
-    """One key of a columnar batch; ``None`` in values means NaN (JSON has no NaN).
-
-    Strict: ``"1.5"``, ``true`` or ``1.0`` as a step are refused, not silently converted.
-    """
-
-    steps: list[StrictInt] | None = None
-    timestamps: list[StrictInt] | None = None
-    values: list[Annotated[float, Strict()] | None]
-
-
-class MetricBatch(SQLModel):
-    """Columnar metric batch: per key, parallel arrays of steps, timestamps and values."""
-
-    batch_id: str | None = Field(default=None, max_length=64)
-    metrics: dict[str, MetricSeriesIn]
-
-
-class MetricBatchResult(SQLModel):
-    points: int
-    duplicate: bool = False
-
-
-class MetricSeries(SQLModel):
-    """A metric history as parallel arrays, in step order (possibly downsampled)."""
-
-    run_id: str
-    key: str
-    steps: list[int]
-    timestamps: list[int]
-    values: list[float | None]
-    total_points: int
-    downsampled: bool = False

@@ -1,47 +1,32 @@
-"""Runs with their params and tags: one configuration and its result."""
+"""The runs table, with its params and tags: one configuration and its result."""
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
-from pydantic import computed_field
 from sqlalchemy import JSON, BigInteger, Column, Float, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from runway_core.credentials import commit_url
 from runway_core.models._common import new_id, now_ms
+from runway_core.schemas.run import RunSource, RunStatus
 
 
-class RunStatus(str, Enum):
-    queued = "queued"
-    running = "running"
-    finished = "finished"
-    failed = "failed"
-    killed = "killed"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in (RunStatus.finished, RunStatus.failed, RunStatus.killed)
-
-
-class RunSource(str, Enum):
-    script = "script"
-    prefect = "prefect"
-    airflow = "airflow"
-    mlflow = "mlflow"
-    sweep = "sweep"
-    api = "api"
-    import_ = "import"
-
-
-class RunBase(SQLModel):
+class Run(SQLModel, table=True):
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_experiment_start", "experiment_id", "start_time"),
+        Index("ix_runs_project_start", "project_id", "start_time"),
+    )
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    experiment_id: str = Field(foreign_key="experiments.id", max_length=32, ondelete="CASCADE")
+    # Denormalised so project-wide search needs no join through experiments.
+    project_id: str = Field(foreign_key="projects.id", max_length=32, ondelete="CASCADE")
     name: str | None = Field(default=None, max_length=250)
-    status: RunStatus = RunStatus.running
+    status: RunStatus = Field(default=RunStatus.running, sa_column=Column(String(16), index=True))
     start_time: int | None = Field(default=None, sa_type=BigInteger)
     end_time: int | None = Field(default=None, sa_type=BigInteger)
     user: str | None = Field(default=None, max_length=250)
-    source: RunSource = RunSource.api
+    source: RunSource = Field(default=RunSource.api, sa_column=Column(String(16)))
     # Orchestrator ids: {"flow_run_id": …} or {"dag_id": …, "run_id": …, "task_id": …}
     source_ids: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     parent_run_id: str | None = Field(default=None, max_length=32)
@@ -54,64 +39,9 @@ class RunBase(SQLModel):
     host: str | None = Field(default=None, max_length=250)
     python_version: str | None = Field(default=None, max_length=64)
     description: str = Field(default="", sa_type=Text)
-
-
-class Run(RunBase, table=True):
-    __tablename__ = "runs"
-    __table_args__ = (
-        Index("ix_runs_experiment_start", "experiment_id", "start_time"),
-        Index("ix_runs_project_start", "project_id", "start_time"),
-    )
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    experiment_id: str = Field(foreign_key="experiments.id", max_length=32, ondelete="CASCADE")
-    # Denormalised so project-wide search needs no join through experiments.
-    project_id: str = Field(foreign_key="projects.id", max_length=32, ondelete="CASCADE")
-    status: RunStatus = Field(default=RunStatus.running, sa_column=Column(String(16), index=True))
-    source: RunSource = Field(default=RunSource.api, sa_column=Column(String(16)))
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     deleted_at: int | None = Field(default=None, sa_type=BigInteger)
-
-
-class RunCreate(RunBase):
-    experiment_id: str
-    id: str | None = Field(default=None, max_length=32)
-    params: dict[str, Any] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
-
-
-class RunUpdate(SQLModel):
-    name: str | None = None
-    status: RunStatus | None = None
-    end_time: int | None = None
-    description: str | None = None
-
-
-class MetricSummaryPublic(SQLModel):
-    last: float | None
-    last_step: int
-    last_timestamp: int
-    min: float | None
-    max: float | None
-    count: int
-
-
-class RunPublic(RunBase):
-    id: str
-    experiment_id: str
-    project_id: str
-    created_at: int
-    updated_at: int
-    deleted_at: int | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
-    metrics: dict[str, MetricSummaryPublic] = Field(default_factory=dict)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def git_url(self) -> str | None:
-        """The commit's web page when the remote is on GitHub, GitLab or Bitbucket."""
-        return commit_url(self.git_remote, self.git_commit)
 
 
 class Param(SQLModel, table=True):

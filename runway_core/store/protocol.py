@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
-from runway_core.models import (
+from runway_core.schemas import (
     ArchiveMember,
     ArtifactDiff,
     ArtifactPreview,

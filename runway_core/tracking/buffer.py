@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from runway_core.errors import InvalidInput
-from runway_core.models import MetricBatch, MetricSeriesIn
+from runway_core.schemas import MetricBatch, MetricSeriesIn
 from runway_core.validation import check_key
 
 # A single log() call with more keys than this is refused: it is almost always a bug (logging

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from runway_core.errors import AlreadyExists, RunwayError
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     MetricBatch,
     ProjectCreate,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runway_core.models import ArtifactPublic, RunCreate, RunPublic, RunUpdate
+from runway_core.schemas import ArtifactPublic, RunCreate, RunPublic, RunUpdate
 from runway_core.store.protocol import Store
 from runway_core.tracking.buffer import MetricBuffer
 from runway_core.tracking.flusher import FLUSH_INTERVAL, FLUSH_POINTS, Flusher

@@ -16,7 +16,7 @@ from runway_core.errors import (
     RunwayError,
     StoreUnavailable,
 )
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     MetricBatch,
     MetricSeriesIn,
@@ -164,7 +164,7 @@ def test_end_to_end_through_a_real_server(live_server: LiveServer) -> None:
 
 def test_search_over_http(http_store: HttpStore) -> None:
     from runway_core.errors import InvalidFilter
-    from runway_core.models import RunSearch
+    from runway_core.schemas import RunSearch
 
     rid = _run(http_store, model="svm")
     eid = http_store.get_run(rid).experiment_id

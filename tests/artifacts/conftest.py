@@ -16,12 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runway_core.models import (
-    CredentialCreate,
-    ExperimentCreate,
-    ProjectCreate,
-    RunCreate,
-)
+from runway_core.schemas import CredentialCreate, ExperimentCreate, ProjectCreate, RunCreate
 from runway_core.store.sql import SqlStore
 from tests.conftest import free_port, fresh_pg_database
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from runway import Client
 from runway.api.app import create_app
 from runway_core.config import Settings
-from runway_core.models import ExperimentCreate, ProjectCreate, RunCreate
+from runway_core.schemas import ExperimentCreate, ProjectCreate, RunCreate
 from runway_core.store.http import HttpStore
 from runway_core.store.sql import SqlStore
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from runway_core.credentials import Cipher, commit_url, mask, require_server_key, validate_secrets
+from runway_core.credentials import Cipher, mask, require_server_key, validate_secrets
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
-from runway_core.models import CredentialCreate, ProjectCreate
+from runway_core.links import commit_url
+from runway_core.schemas import CredentialCreate, ProjectCreate
 from runway_core.store.sql import SqlStore
 from tests.artifacts.conftest import database_bytes
 

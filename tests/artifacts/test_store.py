@@ -14,7 +14,7 @@ import pytest
 
 from runway_core.artifacts import S3Credentials, open_artifact_store
 from runway_core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from runway_core.models import ExperimentCreate, ProjectCreate, RunCreate
+from runway_core.schemas import ExperimentCreate, ProjectCreate, RunCreate
 from runway_core.store.sql import SqlStore
 from tests.artifacts.conftest import (
     ACCESS_KEY,

@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from runway_core.models import (
+from runway_core.models import MetricChunk
+from runway_core.schemas import (
     ExperimentCreate,
     MetricBatch,
-    MetricChunk,
     MetricSeriesIn,
     ProjectCreate,
     RunCreate,

@@ -46,3 +46,34 @@ def test_no_runway_core_module_imports_a_framework() -> None:
     result = json.loads(out.stdout)
     assert result["loaded"] == len(modules)
     assert result["found"] == []
+
+
+# What an HTTP-only client loads: the SDK, the wire shapes, HttpStore and the tracking machinery.
+HTTP_CLIENT_MODULES = [
+    "runway",
+    "runway._fluent",
+    "runway._client",
+    "runway_core.schemas",
+    "runway_core.store",
+    "runway_core.store.http",
+    "runway_core.tracking.writer",
+    "runway_core.tracking.ops",
+    "runway_core.config",
+]
+
+
+def test_an_http_client_loads_no_sqlalchemy() -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PROBE,
+            json.dumps(HTTP_CLIENT_MODULES),
+            json.dumps(["sqlmodel", "sqlalchemy", "alembic", *FORBIDDEN]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["found"] == []

@@ -1,5 +1,6 @@
-"""The wheel installs into a fresh virtual environment with only the base dependencies, carries
-every package folder, and exposes clean import names (no bare ``api``/``ui``/``integrations``)."""
+"""The wheel installs into a fresh virtual environment with only the base dependencies (an HTTP
+client: no SQLAlchemy, no web framework), carries every package folder, and exposes clean import
+names (no bare ``api``/``ui``/``integrations``)."""
 
 from __future__ import annotations
 
@@ -52,15 +53,27 @@ def test_base_install_imports_public_names(wheel: Path, tmp_path: Path) -> None:
     py = venv / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600)
     code = (
-        "import runway, runway_core, runway_core.store, runway_core.models\n"
+        "import runway, runway_core, runway_core.store, runway_core.schemas\n"
+        "from runway_core.store.http import HttpStore\n"
+        "import runway_core.tracking.writer, runway_core.tracking.ops\n"
         "import importlib.util as u\n"
         "assert all(u.find_spec(n) is None for n in ('api', 'ui', 'integrations'))\n"
-        "assert u.find_spec('fastapi') is None and u.find_spec('streamlit') is None\n"
+        "for n in ('fastapi', 'streamlit', 'sqlmodel', 'sqlalchemy', 'alembic'):\n"
+        "    assert u.find_spec(n) is None, n\n"
         "print(sorted(runway.__all__))\n"
     )
     out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "init" in out.stdout and "Client" in out.stdout
+    # The embedded store without the `local` extra: one readable error naming the fix.
+    init = subprocess.run(
+        [str(py), "-c", "import runway; runway.init(project='p')"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert init.returncode == 1
+    assert "runway-tracker[local]" in init.stderr
     version = subprocess.run(
         [str(venv / "bin" / "runway"), "--version"], capture_output=True, text=True
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     MetricBatch,
     MetricSeriesIn,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import runway
-from runway_core.models import ProjectCreate
+from runway_core.schemas import ProjectCreate
 from runway_core.store.sql import SqlStore
 from tests.conftest import free_port
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from runway.ui import data, files
-from runway_core.models import ArtifactPublic, MetricSummaryPublic, RunPublic
+from runway_core.schemas import ArtifactPublic, MetricSummaryPublic, RunPublic
 
 
 def _run(run_id: str, name: str, params: dict, acc: float | None, **kw: object) -> RunPublic:
@@ -122,20 +122,6 @@ def test_smooth_is_debiased_and_keeps_gaps() -> None:
     assert out[1] is None and out[0] == 0.0
     assert abs(out[2] - 10 * 0.5 / (1 - 0.25)) < 1e-9
     assert data.smooth([1.0, 2.0], 0.0) == [1.0, 2.0]
-
-
-def test_commit_url_for_https_and_ssh_remotes() -> None:
-    c = "0123abcd"
-    assert (
-        files.commit_url("git@github.com:org/repo.git", c)
-        == f"https://github.com/org/repo/commit/{c}"
-    )
-    assert (
-        files.commit_url("https://tok@github.com/org/repo.git", c)
-        == f"https://github.com/org/repo/commit/{c}"
-    )
-    assert files.commit_url("/local/path", c) is None
-    assert files.commit_url(None, c) is None
 
 
 def test_formatting_helpers() -> None:

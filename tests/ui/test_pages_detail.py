@@ -56,7 +56,7 @@ def test_running_run_refreshes_itself(seeded, open_page) -> None:
     run = store.get_run(seeded.runs["mlp-live"])
     assert widgets.live_every([run]) == widgets.LIVE_REFRESH_SECONDS
     # The curves sit in a fragment with that timer; its next run shows the new point.
-    from runway_core.models import MetricBatch, MetricSeriesIn
+    from runway_core.schemas import MetricBatch, MetricSeriesIn
 
     store.log_metrics(
         run.id, MetricBatch(metrics={"val_acc": MetricSeriesIn(steps=[3], values=[0.6])})

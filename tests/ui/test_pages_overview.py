@@ -148,7 +148,7 @@ def test_experiment_selection_overlays_curves_and_links_to_compare(seeded, open_
 
 
 def test_selected_running_run_curve_grows_on_the_experiment_page(seeded, open_page) -> None:
-    from runway_core.models import MetricBatch, MetricSeriesIn
+    from runway_core.schemas import MetricBatch, MetricSeriesIn
     from runway_core.store.sql import SqlStore
 
     at = open_page("experiment", project="digits", experiment="mlp")

@@ -10,7 +10,7 @@ import streamlit as st
 from runway.ui import charts, data, widgets
 from runway.ui.session import client, errors_shown, link, param, param_list, set_params
 from runway_core.errors import NotFound
-from runway_core.models import RunPublic
+from runway_core.schemas import RunPublic
 
 PICKER_RUNS = 500  # most recent runs offered in the run picker
 MAX_DIFFS = 30

@@ -10,7 +10,7 @@ import streamlit as st
 
 from runway.ui import charts, data, files, widgets
 from runway.ui.session import client, errors_shown, link, param, status_badge
-from runway_core.models import RunPublic
+from runway_core.schemas import RunPublic
 
 
 def main() -> None:
@@ -68,7 +68,7 @@ def _header(run: RunPublic) -> None:
     if run.host:
         facts.append(f"host **{run.host}**")
     if run.git_commit:
-        url = files.commit_url(run.git_remote, run.git_commit)
+        url = run.git_url
         commit = f"[`{run.git_commit[:10]}`]({url})" if url else f"`{run.git_commit[:10]}`"
         dirty = " (uncommitted changes)" if run.git_dirty else ""
         facts.append(f"commit {commit}{dirty} on `{run.git_branch or '?'}`")

@@ -13,7 +13,7 @@ import httpx
 from runway_core.artifacts.paths import iter_folder, normalize_path, source_file
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.errors import StoreUnavailable
-from runway_core.models import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
+from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
 from runway_core.store.http.base import HttpBase, encode, error_from_response, segment
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from runway_core.models import CredentialCreate, CredentialPublic
+from runway_core.schemas import CredentialCreate, CredentialPublic
 from runway_core.store.http.base import HttpBase, dump, encode, segment
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     ExperimentPublic,
     ExperimentSummary,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from runway_core.models import MetricBatch, MetricBatchResult, MetricSeries
+from runway_core.schemas import MetricBatch, MetricBatchResult, MetricSeries
 from runway_core.store.http.base import HttpBase, dump, segment
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runway_core.models import ProjectCreate, ProjectPublic, ProjectSummary, ProjectUpdate
+from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectSummary, ProjectUpdate
 from runway_core.store.http.base import HttpBase, dump, segment
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from runway_core.models import RunCreate, RunPublic, RunUpdate
+from runway_core.schemas import RunCreate, RunPublic, RunUpdate
 from runway_core.store.http.base import HttpBase, dump, encode, segment
 from runway_core.validation import check_key, check_tag_value, flatten_params
 

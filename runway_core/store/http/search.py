@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runway_core.models import RunPage, RunSearch
+from runway_core.schemas import RunPage, RunSearch
 from runway_core.store.http.base import HttpBase, dump
 
 

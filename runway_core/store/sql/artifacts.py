@@ -20,14 +20,9 @@ from runway_core.artifacts.preview import decode_text, guess_media_type, read_he
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.config import DEFAULT_ARTIFACTS_URI
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.models import (
-    ArchiveMember,
-    ArtifactDiff,
-    ArtifactPreview,
-    ArtifactPublic,
-    ArtifactRecord,
-)
+from runway_core.models import ArtifactRecord
 from runway_core.models._common import now_ms
+from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
 from runway_core.store.sql.credentials import CredentialsMixin
 
 _LINK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound, StoreUnavailable
 from runway_core.models import Run
@@ -19,6 +20,11 @@ def _invalid_value(exc: DataError) -> InvalidInput:
     Validation refuses these first; this keeps any it misses a 400 rather than a 500.
     """
     return InvalidInput(f"a value cannot be stored: {exc.orig}")
+
+
+def row_dict(row: SQLModel) -> dict[str, Any]:
+    """A table row's fields as loaded (no serialisation), to build a wire shape with extras."""
+    return {name: getattr(row, name) for name in type(row).model_fields}
 
 
 class SqlBase:

@@ -9,8 +9,9 @@ from sqlmodel import Session, col, select
 
 from runway_core.credentials import Cipher, make_hint, validate_name, validate_secrets
 from runway_core.errors import InvalidInput, NotFound
-from runway_core.models import Credential, CredentialCreate, CredentialPublic, Project
+from runway_core.models import Credential, Project
 from runway_core.models._common import now_ms
+from runway_core.schemas import CredentialCreate, CredentialPublic
 from runway_core.store.sql.base import SqlBase
 
 

@@ -6,18 +6,15 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from runway_core.errors import AlreadyExists, NotFound
-from runway_core.models import (
-    Experiment,
+from runway_core.models import Experiment, MetricSummary, Project, Run
+from runway_core.models._common import now_ms
+from runway_core.schemas import (
     ExperimentCreate,
     ExperimentPublic,
     ExperimentSummary,
     ExperimentUpdate,
-    MetricSummary,
-    Project,
-    Run,
 )
-from runway_core.models._common import now_ms
-from runway_core.store.sql.base import SqlBase
+from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.validation import check_key, check_name, check_not_null, check_text
 
 
@@ -32,7 +29,7 @@ class ExperimentsMixin(SqlBase):
                 if session.get(Project, project_id) is None:
                     raise NotFound(f"project {project_id!r} not found", field="project_id")
                 row = Experiment.model_validate(
-                    experiment, update={"name": name, "project_id": project_id}
+                    {**experiment.model_dump(), "name": name, "project_id": project_id}
                 )
                 session.add(row)
                 session.flush()
@@ -115,14 +112,14 @@ class ExperimentsMixin(SqlBase):
                 b, mean, lv = aggs.get(e.id, (None, None, None))
                 out.append(
                     ExperimentSummary.model_validate(
-                        e,
-                        update={
+                        {
+                            **row_dict(e),
                             "run_count": n,
                             "last_activity": last,
                             "metric_best": b,
                             "metric_mean": mean,
                             "metric_last": lv,
-                        },
+                        }
                     )
                 )
             return out

@@ -12,16 +12,9 @@ from sqlmodel import Session, col, select
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
 from runway_core.metrics.downsample import lttb_indices
 from runway_core.metrics.packing import pack_floats, pack_ints, unpack_floats, unpack_ints
-from runway_core.models import (
-    IngestedBatch,
-    MetricBatch,
-    MetricBatchResult,
-    MetricChunk,
-    MetricSeries,
-    MetricSeriesIn,
-    MetricSummary,
-)
+from runway_core.models import IngestedBatch, MetricChunk, MetricSummary
 from runway_core.models._common import now_ms
+from runway_core.schemas import MetricBatch, MetricBatchResult, MetricSeries, MetricSeriesIn
 from runway_core.store.sql.base import SqlBase
 from runway_core.validation import check_key, check_text
 

@@ -6,18 +6,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
-from runway_core.models import (
-    Experiment,
-    MetricSummary,
-    Project,
-    ProjectCreate,
-    ProjectPublic,
-    ProjectSummary,
-    ProjectUpdate,
-    Run,
-)
+from runway_core.models import Experiment, MetricSummary, Project, Run
 from runway_core.models._common import now_ms
-from runway_core.store.sql.base import SqlBase
+from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectSummary, ProjectUpdate
+from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.validation import check_key, check_name, check_not_null, check_text
 
 
@@ -37,7 +29,7 @@ class ProjectsMixin(SqlBase):
             check_key(project.primary_metric, "primary_metric")
         try:
             with self._write(f"project {name!r} already exists") as session:
-                row = Project.model_validate(project, update={"name": name})
+                row = Project.model_validate({**project.model_dump(), "name": name})
                 session.add(row)
                 session.flush()
                 return ProjectPublic.model_validate(row)
@@ -97,13 +89,13 @@ class ProjectsMixin(SqlBase):
                 count, last = run_stats.get(p.id, (0, None))
                 out.append(
                     ProjectSummary.model_validate(
-                        p,
-                        update={
+                        {
+                            **row_dict(p),
                             "experiment_count": exp_counts.get(p.id, 0),
                             "run_count": count,
                             "last_activity": last or p.updated_at,
                             "best_value": self._best_value(session, p),
-                        },
+                        }
                     )
                 )
             return out

@@ -11,20 +11,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.models import (
-    Experiment,
-    MetricSummary,
-    MetricSummaryPublic,
-    Param,
-    Run,
-    RunCreate,
-    RunPublic,
-    RunStatus,
-    RunUpdate,
-    Tag,
-)
+from runway_core.models import Experiment, MetricSummary, Param, Run, Tag
 from runway_core.models._common import new_id, now_ms
-from runway_core.store.sql.base import SqlBase
+from runway_core.schemas import MetricSummaryPublic, RunCreate, RunPublic, RunStatus, RunUpdate
+from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.compaction import compact_series, series_keys
 from runway_core.validation import (
     check_epoch_ms,
@@ -113,7 +103,7 @@ def load_run_publics(
             )
     return [
         RunPublic.model_validate(
-            r, update={"params": params[r.id], "tags": tags[r.id], "metrics": metrics[r.id]}
+            {**row_dict(r), "params": params[r.id], "tags": tags[r.id], "metrics": metrics[r.id]}
         )
         for r in runs
     ]

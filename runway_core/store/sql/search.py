@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, Row, select
 from sqlmodel import Session, col
 
 from runway_core.errors import InvalidInput, NotFound
-from runway_core.models import Experiment, Project, Run, RunPage, RunSearch
+from runway_core.models import Experiment, Project, Run
+from runway_core.schemas import RunPage, RunSearch
 from runway_core.search.compile import RUNS, plan_filter
 from runway_core.search.order import DEFAULT_ORDER, parse_order_by
 from runway_core.search.parser import parse_filter

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runway_core.models import ExperimentCreate, ProjectCreate
+from runway_core.schemas import ExperimentCreate, ProjectCreate
 from runway_core.store import Store
 from tests.runway_core.stores import KINDS, open_store
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from runway_core.errors import InvalidInput, NotFound
-from runway_core.models import MetricBatch, MetricSeriesIn, RunCreate, RunStatus, RunUpdate
+from runway_core.schemas import MetricBatch, MetricSeriesIn, RunCreate, RunStatus, RunUpdate
 from runway_core.store import Store
 
 

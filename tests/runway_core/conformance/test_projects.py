@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     ExperimentUpdate,
     MetricBatch,

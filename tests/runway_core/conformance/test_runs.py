@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.models import RunCreate, RunStatus, RunUpdate
+from runway_core.schemas import RunCreate, RunStatus, RunUpdate
 from runway_core.store import Store
 
 
@@ -97,7 +97,7 @@ def test_bulk_registration_is_all_or_nothing(store: Store, experiment) -> None:
                 RunCreate(experiment_id=experiment.id, params={"": 1}),
             ]
         )
-    from runway_core.models import RunSearch
+    from runway_core.schemas import RunSearch
 
     page = store.search_runs(RunSearch(experiment_ids=[experiment.id], limit=1000))
     assert len(page.runs) == 50

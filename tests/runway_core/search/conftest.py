@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from runway_core.models import (
+from runway_core.schemas import (
     ExperimentCreate,
     MetricBatch,
     MetricSeriesIn,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from runway_core.errors import InvalidInput
-from runway_core.models import RunSearch
+from runway_core.schemas import RunSearch
 from runway_core.store import Store
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from runway_core.errors import InvalidFilter, InvalidInput, NotFound
-from runway_core.models import RunSearch
+from runway_core.schemas import RunSearch
 from runway_core.store import Store
 from tests.runway_core.search.conftest import T0, World
 

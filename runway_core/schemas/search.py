@@ -1,15 +1,16 @@
-"""Request and response shapes of run search."""
+"""Run search on the wire: the request and a page of results."""
 
 from __future__ import annotations
 
-from sqlmodel import Field, SQLModel
+from pydantic import Field
 
-from runway_core.models.run import RunPublic
+from runway_core.schemas._common import Schema
+from runway_core.schemas.run import RunPublic
 
 MAX_SEARCH_LIMIT = 50_000
 
 
-class RunSearch(SQLModel):
+class RunSearch(Schema):
     """Search runs in one or more experiments, or in a whole project."""
 
     project_id: str | None = None
@@ -23,6 +24,6 @@ class RunSearch(SQLModel):
     include_data: bool = True
 
 
-class RunPage(SQLModel):
+class RunPage(Schema):
     runs: list[RunPublic]
     next_page_token: str | None = None

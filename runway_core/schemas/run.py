@@ -1,0 +1,95 @@
+"""Runs on the wire: one configuration and its result, with params, tags and metric summaries."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import Field, computed_field
+
+from runway_core.links import commit_url
+from runway_core.schemas._common import Schema
+
+
+class RunStatus(str, Enum):
+    queued = "queued"
+    running = "running"
+    finished = "finished"
+    failed = "failed"
+    killed = "killed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (RunStatus.finished, RunStatus.failed, RunStatus.killed)
+
+
+class RunSource(str, Enum):
+    script = "script"
+    prefect = "prefect"
+    airflow = "airflow"
+    mlflow = "mlflow"
+    sweep = "sweep"
+    api = "api"
+    import_ = "import"
+
+
+class RunBase(Schema):
+    name: str | None = Field(default=None, max_length=250)
+    status: RunStatus = RunStatus.running
+    start_time: int | None = None
+    end_time: int | None = None
+    user: str | None = Field(default=None, max_length=250)
+    source: RunSource = RunSource.api
+    # Orchestrator ids: {"flow_run_id": …} or {"dag_id": …, "run_id": …, "task_id": …}
+    source_ids: dict[str, Any] = Field(default_factory=dict)
+    parent_run_id: str | None = Field(default=None, max_length=32)
+    sweep_id: str | None = Field(default=None, max_length=32)
+    git_commit: str | None = Field(default=None, max_length=64)
+    git_branch: str | None = Field(default=None, max_length=250)
+    git_remote: str | None = Field(default=None, max_length=1000)
+    git_dirty: bool | None = None
+    command: str | None = None
+    host: str | None = Field(default=None, max_length=250)
+    python_version: str | None = Field(default=None, max_length=64)
+    description: str = ""
+
+
+class RunCreate(RunBase):
+    experiment_id: str
+    id: str | None = Field(default=None, max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class RunUpdate(Schema):
+    name: str | None = None
+    status: RunStatus | None = None
+    end_time: int | None = None
+    description: str | None = None
+
+
+class MetricSummaryPublic(Schema):
+    last: float | None
+    last_step: int
+    last_timestamp: int
+    min: float | None
+    max: float | None
+    count: int
+
+
+class RunPublic(RunBase):
+    id: str
+    experiment_id: str
+    project_id: str
+    created_at: int
+    updated_at: int
+    deleted_at: int | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+    metrics: dict[str, MetricSummaryPublic] = Field(default_factory=dict)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def git_url(self) -> str | None:
+        """The commit's web page when the remote is on GitHub, GitLab or Bitbucket."""
+        return commit_url(self.git_remote, self.git_commit)
