@@ -15,7 +15,17 @@ from .errors import install_error_handlers
 from .guards import RefuseNul
 from .limits import BodySizeLimit
 from .openapi import install_openapi
-from .routes import artifacts, credentials, experiments, health, metrics, projects, runs, search
+from .routes import (
+    artifacts,
+    credentials,
+    experiments,
+    health,
+    metrics,
+    projects,
+    runs,
+    search,
+    writes,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -56,7 +66,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.add_middleware(RefuseNul)
     app.include_router(health.router)
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
-    for module in (projects, experiments, search, runs, metrics, artifacts, credentials):
+    for module in (projects, experiments, search, runs, metrics, artifacts, credentials, writes):
         app.include_router(module.router, prefix=API_PREFIX)
     install_openapi(app)
     return app

@@ -33,6 +33,11 @@ class ArtifactLink(BaseModel):
     uri: str
 
 
+class ArtifactContent(BaseModel):
+    sha256: str
+    kind: str = "file"
+
+
 class ArtifactsPublic(BaseModel):
     data: list[ArtifactPublic]
     count: int
@@ -111,6 +116,19 @@ async def upload_artifact(
 def link_artifact(run_id: str, path: str, body: ArtifactLink, store: StoreDep) -> ArtifactPublic:
     """Record a link (``s3://…``, ``https://…``, ``git+https://…@commit``) without upload."""
     return store.link_artifact(run_id, path, body.uri)
+
+
+@router.post(
+    "/runs/{run_id}/artifact-content/{path:path}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ArtifactPublic,
+)
+def attach_artifact_content(
+    run_id: str, path: str, body: ArtifactContent, store: StoreDep
+) -> ArtifactPublic:
+    """Index content already stored for this project (by ``sha256``) at ``path``, with no
+    upload; 404 when the project holds no such content (then upload it with PUT)."""
+    return store.attach_artifact_content(run_id, path, body.sha256, kind=body.kind)
 
 
 @router.get("/runs/{run_id}/artifacts", response_model=ArtifactsPublic)

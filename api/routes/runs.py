@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from runway_core.schemas import RunCreate, RunPublic, RunUpdate
+from runway_core.schemas.writes import RunStart
 
 from ..deps import StoreDep
 from ..schemas import ParamsLog, RunsBulkCreate, RunsPublic, TagsSet
@@ -23,6 +24,14 @@ def create_runs(body: RunsBulkCreate, store: StoreDep) -> RunsPublic:
     """Register many runs in one transaction: all are stored, or none."""
     runs = store.create_runs(body.runs)
     return RunsPublic(data=runs, count=len(runs))
+
+
+@router.post("/ensure", response_model=RunPublic)
+def ensure_run(body: RunStart, store: StoreDep) -> RunPublic:
+    """Get-or-create by ``id``: the project and experiment (by name, created when missing) and
+    the run with its params, tags and reproduction fields, in one transaction. A run that
+    exists is returned unchanged, so clients retry safely."""
+    return store.ensure_run(body)
 
 
 @router.get("/{run_id}", response_model=RunPublic)

@@ -34,6 +34,7 @@ from runway_core.schemas import (
     RunSearch,
     RunUpdate,
 )
+from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult
 
 
 @runtime_checkable
@@ -108,3 +109,11 @@ class Store(Protocol):
     def delete_credential(self, credential_id: str) -> None: ...
 
     def close(self) -> None: ...
+
+    # the run lifecycle (runway_core.tracking): get-or-create a run with its first writes in
+    # one transaction, apply queued writes in order, index content the store already holds
+    def ensure_run(self, run: RunStart) -> RunPublic: ...
+    def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]: ...
+    def attach_artifact_content(
+        self, run_id: str, path: str, sha256: str, *, kind: str = "file"
+    ) -> ArtifactPublic: ...

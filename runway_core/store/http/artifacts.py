@@ -14,7 +14,13 @@ from runway_core.artifacts.paths import iter_folder, normalize_path, source_file
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.errors import StoreUnavailable
 from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
-from runway_core.store.http.base import HttpBase, encode, error_from_response, segment
+from runway_core.store.http.base import (
+    HttpBase,
+    encode,
+    error_from_response,
+    json_body,
+    segment,
+)
 
 
 def _chunks(stream: BinaryIO) -> Iterator[bytes]:
@@ -69,7 +75,7 @@ class ArtifactsMixin(HttpBase):
             response = self._send(
                 "PUT", url, content=_chunks(source), params={"kind": kind}, headers=headers
             )
-        return ArtifactPublic.model_validate_json(response.content)
+        return ArtifactPublic.model_validate(json_body(response))
 
     def log_artifacts(
         self, run_id: str, folder: Path | str, path: str = ""
@@ -77,12 +83,19 @@ class ArtifactsMixin(HttpBase):
         files = list(iter_folder(Path(folder), path))  # checks every link before uploading
         return [self.log_artifact(run_id, rel, file) for rel, file in files]
 
+    def attach_artifact_content(
+        self, run_id: str, path: str, sha256: str, *, kind: str = "file"
+    ) -> ArtifactPublic:
+        url = self._artifact_url(run_id, "artifact-content", path)
+        body = self._request("POST", url, content=encode({"sha256": sha256, "kind": kind}))
+        return ArtifactPublic.model_validate(body)
+
     def link_artifact(self, run_id: str, path: str, uri: str) -> ArtifactPublic:
         url = self._artifact_url(run_id, "artifacts", path)
         response = self._send(
             "POST", url, content=encode({"uri": uri}), headers={"content-type": "application/json"}
         )
-        return ArtifactPublic.model_validate_json(response.content)
+        return ArtifactPublic.model_validate(json_body(response))
 
     def list_artifacts(self, run_id: str, *, prefix: str = "") -> list[ArtifactPublic]:
         body = self._request("GET", f"/runs/{segment(run_id)}/artifacts", params={"prefix": prefix})

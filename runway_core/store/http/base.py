@@ -69,7 +69,7 @@ class HttpBase:
         response = self._send(method, path, content=content, params=params, headers=headers)
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        return json_body(response)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send any request (``files=``, ``data=``, raw ``content=``) to ``/api/v1{path}``;
@@ -96,6 +96,29 @@ class HttpBase:
         self.close()
 
 
+def json_body(response: httpx.Response) -> Any:
+    """The decoded JSON of an answer; anything else (an HTML page from the dashboard's port or
+    a proxy) is a ``RunwayError`` saying what answered instead of a ``JSONDecodeError``."""
+    try:
+        return response.json()
+    except ValueError:
+        raise not_runway(response) from None
+
+
+def not_runway(response: httpx.Response) -> RunwayError:
+    """What answered instead of the Runway API, and where the API usually is."""
+    url = response.request.url
+    base = f"{url.scheme}://{url.netloc.decode()}"
+    kind = response.headers.get("content-type", "no content type").split(";")[0].strip()
+    message = (
+        f"{base} answered HTTP {response.status_code} {kind}, not the Runway API "
+        f"(expected JSON from {url.path})"
+    )
+    if "html" in kind:
+        message += "; is this the dashboard's port? the API is usually on :5000"
+    return RunwayError(message)
+
+
 def error_from_response(response: httpx.Response) -> RunwayError:
     """The ``RunwayError`` an error response stands for (``read()`` a streamed one first)."""
     status = response.status_code
@@ -106,7 +129,9 @@ def error_from_response(response: httpx.Response) -> RunwayError:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         return error_from_dict(body["error"], status)
     # Not our server's body: a proxy or load balancer answered.
-    text = response.text.strip()[:200] or response.reason_phrase
     if status in (502, 503, 504):
+        text = response.text.strip()[:200] or response.reason_phrase
         return StoreUnavailable(f"the Runway server at {response.url.host} is unavailable: {text}")
-    return RunwayError(f"HTTP {status} from {response.request.url}: {text}")
+    if body is None:
+        return not_runway(response)
+    return RunwayError(f"HTTP {status} from {response.request.url}: {str(body)[:200]}")

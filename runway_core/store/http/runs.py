@@ -6,8 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runway_core.schemas import RunCreate, RunPublic, RunUpdate
+from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult, WriteResults
 from runway_core.store.http.base import HttpBase, dump, encode, segment
 from runway_core.validation import check_key, check_tag_value, flatten_params
+
+# Writes per POST /writes request: well under the server's cap (RUNWAY_MAX_WRITES_PER_REQUEST).
+WRITES_PER_REQUEST = 500
 
 
 def _run_body(run: RunCreate) -> dict[str, Any]:
@@ -29,6 +33,25 @@ class RunsMixin(HttpBase):
             "POST", "/runs/bulk", content=encode({"runs": [_run_body(r) for r in runs]})
         )
         return [RunPublic.model_validate(r) for r in body["data"]]
+
+    def ensure_run(self, run: RunStart) -> RunPublic:
+        flatten_params(run.params)
+        body = self._request("POST", "/runs/ensure", content=dump(run))
+        return RunPublic.model_validate(body)
+
+    def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        for start in range(0, len(writes), WRITES_PER_REQUEST):
+            chunk = writes[start : start + WRITES_PER_REQUEST]
+            body = encode({"writes": [w.model_dump(mode="json") for w in chunk]})
+            answer = WriteResults.model_validate(self._request("POST", "/writes", content=body))
+            results += answer.data
+            if any(r.status >= 500 for r in answer.data):
+                # The server stopped there: later chunks must not overtake the failed write.
+                rest = len(writes) - len(results)
+                results += [answer.data[-1]] * rest
+                break
+        return results
 
     def get_run(self, run_id: str) -> RunPublic:
         return RunPublic.model_validate(self._request("GET", f"/runs/{segment(run_id)}"))

@@ -11,7 +11,13 @@ from typing import BinaryIO
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from runway_core.artifacts import ArtifactStore, S3Credentials, normalize_path, open_artifact_store
+from runway_core.artifacts import (
+    ArtifactStore,
+    S3Credentials,
+    check_sha256,
+    normalize_path,
+    open_artifact_store,
+)
 from runway_core.artifacts.archive import ArchiveFormat, list_members, open_member, sniff_format
 from runway_core.artifacts.diff import MAX_DIFF_BYTES, binary_message, unified_diff
 from runway_core.artifacts.factory import parse_s3_uri
@@ -20,7 +26,7 @@ from runway_core.artifacts.preview import decode_text, guess_media_type, read_he
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.config import DEFAULT_ARTIFACTS_URI
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.models import ArtifactRecord
+from runway_core.models import ArtifactRecord, Run
 from runway_core.models._common import now_ms
 from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
 from runway_core.store.sql.credentials import CredentialsMixin
@@ -120,6 +126,41 @@ class ArtifactsMixin(CredentialsMixin):
         """Log every file under ``folder`` at ``path/<relative path>``, one by one."""
         files = list(iter_folder(Path(folder), path))  # checks every link before uploading
         return [self.log_artifact(run_id, rel, file) for rel, file in files]
+
+    def attach_artifact_content(
+        self, run_id: str, path: str, sha256: str, *, kind: str = "file"
+    ) -> ArtifactPublic:
+        """Index content already stored for a run of the same project at ``path``, without an
+        upload. ``NotFound`` when the project has no such content: upload it instead. (Only
+        the run's own project counts: knowing a hash must not give access to other content.)"""
+        path = normalize_path(path)
+        check_sha256(sha256)
+        if kind not in ("file", "archive"):
+            raise InvalidInput(f"kind must be 'file' or 'archive', got {kind!r}", field="kind")
+        with self._read() as session:
+            run = self._live_run(session, run_id)
+            store = self._artifact_store(session, run.project_id)
+            # The object store is asked first: unknown content (the usual miss) costs no scan.
+            size = (
+                session.exec(
+                    select(ArtifactRecord.size)
+                    .join(Run, col(Run.id) == col(ArtifactRecord.run_id))
+                    .where(ArtifactRecord.sha256 == sha256, Run.project_id == run.project_id)
+                    .limit(1)
+                ).first()
+                if store.exists(sha256)
+                else None
+            )
+        if size is None:
+            raise NotFound(
+                f"no stored content with sha256 {sha256} in this project", field="sha256"
+            )
+        if kind == "archive":
+            self._archive_format(store, sha256, path)
+        return self._index(
+            run_id, path, kind=kind, size=size, sha256=sha256, uri=f"sha256:{sha256}",
+            media_type=guess_media_type(path),
+        )  # fmt: skip
 
     def link_artifact(self, run_id: str, path: str, uri: str) -> ArtifactPublic:
         path = normalize_path(path)

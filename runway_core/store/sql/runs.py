@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.models import Experiment, MetricSummary, Param, Run, Tag
+from runway_core.models import Experiment, MetricSummary, Param, Project, Run, Tag
 from runway_core.models._common import new_id, now_ms
 from runway_core.schemas import MetricSummaryPublic, RunCreate, RunPublic, RunStatus, RunUpdate
+from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.compaction import compact_series, series_keys
+from runway_core.store.writes import apply_writes
 from runway_core.validation import (
     check_epoch_ms,
     check_json_document,
@@ -26,6 +28,9 @@ from runway_core.validation import (
     check_text,
     flatten_params,
 )
+
+if TYPE_CHECKING:
+    from runway_core.store.protocol import Store
 
 _ID_CHARS = set("0123456789abcdefABCDEF-_")
 
@@ -210,6 +215,56 @@ class RunsMixin(SqlBase):
             session.add_all(children)
             session.flush()
             return load_run_publics(session, rows)
+
+    def ensure_run(self, run: RunStart) -> RunPublic:
+        """Get-or-create the project and experiment by name and the run by id, in one
+        transaction; a run that exists is returned as it is (a retry changes nothing)."""
+        project = check_name(run.project, "project")
+        experiment = check_name(run.experiment, "experiment")
+        create = RunCreate(
+            **run.model_dump(exclude={"project", "experiment"}), experiment_id="pending"
+        )
+        # Two clients creating the same project, experiment or run at once: one insert loses
+        # on a unique key; the retry then finds the winner's row.
+        for attempt in range(3):
+            try:
+                with self._write("created concurrently") as session:
+                    row = session.get(Run, run.id)
+                    if row is not None:
+                        return load_run_publics(session, [row])[0]
+                    exp = self._named_experiment(session, project, experiment)
+                    create.experiment_id = exp.id
+                    row, params, tags = self._new_run(session, create, {exp.id: exp})
+                    _check_parents(session, [row], set())
+                    session.add(row)
+                    session.flush()
+                    session.add_all([*params, *tags])
+                    session.flush()
+                    return load_run_publics(session, [row])[0]
+            except AlreadyExists:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _named_experiment(session: Session, project: str, experiment: str) -> Experiment:
+        proj = session.exec(select(Project).where(Project.name == project)).first()
+        if proj is None:
+            proj = Project(name=project)
+            session.add(proj)
+            session.flush()
+        query = select(Experiment).where(
+            Experiment.project_id == proj.id, Experiment.name == experiment
+        )
+        exp = session.exec(query).first()
+        if exp is None:
+            exp = Experiment(project_id=proj.id, name=experiment)
+            session.add(exp)
+            session.flush()
+        return exp
+
+    def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
+        return apply_writes(cast("Store", self), writes)  # the full SqlStore, mixins composed
 
     def get_run(self, run_id: str) -> RunPublic:
         with self._read() as session:

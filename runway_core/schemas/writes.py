@@ -1,0 +1,155 @@
+"""Typed write records: what a tracked run writes, one discriminated union (on ``op``) shared by
+the SDK's sender, the spool's JSON lines and the batch route ``POST /api/v1/writes``.
+
+``ServerWrite`` is what a store applies (in order, each on its own: one refused write does not
+undo or stop the others); ``Write`` adds ``UploadWrite``, a local file still to be uploaded.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_serializer, model_validator
+
+from runway_core.schemas._common import Schema
+from runway_core.schemas.artifact import ArtifactPublic
+from runway_core.schemas.metric import MetricBatch
+from runway_core.schemas.run import RunBase, RunUpdate
+
+RunId = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class RunStart(RunBase):
+    """A run to get-or-create by ``id`` in the project and experiment named (both created when
+    missing). When the run exists it is returned unchanged, so a retry is harmless."""
+
+    id: RunId
+    project: str = Field(max_length=250)
+    experiment: str = Field(max_length=250)
+    params: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class CreateRunWrite(Schema):
+    op: Literal["create_run"] = "create_run"
+    run_id: RunId
+    run: RunStart
+
+    @model_validator(mode="after")
+    def _same_id(self) -> CreateRunWrite:
+        if self.run.id != self.run_id:
+            raise ValueError(f"run.id {self.run.id!r} differs from run_id {self.run_id!r}")
+        return self
+
+
+class ParamsWrite(Schema):
+    op: Literal["params"] = "params"
+    run_id: RunId
+    params: dict[str, Any]
+    overwrite: bool = False
+
+
+class TagsWrite(Schema):
+    op: Literal["tags"] = "tags"
+    run_id: RunId
+    tags: dict[str, str]
+
+
+class MetricsWrite(Schema):
+    op: Literal["metrics"] = "metrics"
+    run_id: RunId
+    batch: MetricBatch
+
+
+class RunUpdateWrite(Schema):
+    op: Literal["update_run"] = "update_run"
+    run_id: RunId
+    update: RunUpdate
+
+    @field_serializer("update")
+    def _only_set_fields(self, update: RunUpdate) -> dict[str, Any]:
+        # A field left out is "unchanged"; an explicit null would clear it.
+        return update.model_dump(mode="json", exclude_unset=True)
+
+
+class LinkWrite(Schema):
+    op: Literal["link"] = "link"
+    run_id: RunId
+    path: str
+    uri: str
+
+
+class ContentWrite(Schema):
+    """Index content the store already holds (by sha256) at ``path``: no upload."""
+
+    op: Literal["artifact_content"] = "artifact_content"
+    run_id: RunId
+    path: str
+    sha256: str = Field(min_length=64, max_length=64)
+    kind: str = "file"
+
+
+class UploadWrite(Schema):
+    """A local file to store at ``path``; never sent as such (the bytes go by upload). ``blob``
+    names the spool's own copy; ``sha256``, when known, lets the sender skip the upload."""
+
+    op: Literal["artifact"] = "artifact"
+    run_id: RunId
+    path: str
+    file: str
+    kind: str = "file"
+    sha256: str | None = None
+    blob: str | None = None
+
+
+ServerWrite = Annotated[
+    CreateRunWrite
+    | ParamsWrite
+    | TagsWrite
+    | MetricsWrite
+    | RunUpdateWrite
+    | LinkWrite
+    | ContentWrite,
+    Field(discriminator="op"),
+]
+Write = Annotated[
+    CreateRunWrite
+    | ParamsWrite
+    | TagsWrite
+    | MetricsWrite
+    | RunUpdateWrite
+    | LinkWrite
+    | ContentWrite
+    | UploadWrite,
+    Field(discriminator="op"),
+]
+
+
+class WriteBatch(Schema):
+    """Writes applied in order; each answered on its own."""
+
+    writes: list[ServerWrite] = Field(min_length=1)
+
+
+class WriteError(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class WriteResult(Schema):
+    """``status`` as if the write had been its own request: 2xx applied, 4xx refused (retrying
+    cannot help), 5xx not applied now (this one and every write after it: retry them)."""
+
+    status: int
+    error: WriteError | None = None
+    artifact: ArtifactPublic | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+class WriteResults(Schema):
+    data: list[WriteResult]
+    count: int
