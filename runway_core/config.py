@@ -50,6 +50,7 @@ class Settings(BaseSettings):
         1024, ge=0, description="largest artifact copied into the spool while offline"
     )
     silent: bool = Field(False, description="no 'run … recorded in …' line from init()")
+    ui_url: str | None = Field(None, description="the dashboard, for init()'s link to the run")
 
     # -- the server -------------------------------------------------------------------------
     secret_key: SecretStr | None = Field(None, description="Fernet key(s) for credentials")

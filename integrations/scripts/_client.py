@@ -6,11 +6,12 @@ The dashboard and users' notebooks read only through this class; names and signa
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from runway_core import tracking
+from runway_core.config import resolve_tracking_uri
 from runway_core.errors import NotFound
 from runway_core.schemas import (
     ArchiveMember,
@@ -26,6 +27,7 @@ from runway_core.schemas import (
     RunSearch,
 )
 from runway_core.store import Store, open_store
+from runway_core.tracking.run_files import download_artifacts
 
 if TYPE_CHECKING:
     import pandas
@@ -73,19 +75,27 @@ class Client:
 
     ``tracking_uri``: ``None`` → ``RUNWAY_TRACKING_URI`` or the embedded ``./runway.db``;
     ``http(s)://…`` → a ``runway server``; a SQLAlchemy URL or path → that database directly.
-    ``store=`` wraps an already opened store instead (its owner closes it).
+    ``store=`` wraps an already opened store instead (its owner closes it). Reads first wait
+    for the runs of this process to deliver what they wrote (``tracking.flush``), so they see it.
+    ``None`` for an optional argument means its default.
     """
 
     def __init__(self, tracking_uri: str | None = None, *, store: Store | None = None):
         self._owns_store = store is None
-        self.store: Store = store if store is not None else open_store(tracking_uri)
+        self._uri = None if store is not None else resolve_tracking_uri(tracking_uri)
+        self.store: Store = store if store is not None else open_store(self._uri)
+
+    def _barrier(self) -> None:
+        tracking.flush(tracking_uri=self._uri)
 
     # -- projects and experiments -------------------------------------------------------------
 
     def list_projects(self, search: str | None = None) -> list[ProjectSummary]:
+        self._barrier()
         return self.store.list_projects(search=search)
 
     def get_project(self, name_or_id: str) -> ProjectPublic:
+        self._barrier()
         try:
             return self.store.get_project_by_name(name_or_id)
         except NotFound:
@@ -115,9 +125,9 @@ class Client:
         self,
         project: str | None = None,
         experiments: Sequence[str] | None = None,
-        filter: str = "",
+        filter: str | None = "",
         order_by: Sequence[str] | None = None,
-        limit: int = 100,
+        limit: int | None = 100,
         page_token: str | None = None,
         *,
         include_deleted: bool = False,
@@ -125,15 +135,16 @@ class Client:
     ) -> RunList:
         """Runs of a whole project, or of some of its experiments (names need ``project``; ids
         do not), matching ``filter`` in the search language, sorted by ``order_by``."""
+        self._barrier()
         project_id = self.get_project(project).id if project else None
         experiment_ids = [self._experiment_id(project_id, e) for e in experiments or ()]
         page = self.store.search_runs(
             RunSearch(
                 project_id=project_id,
                 experiment_ids=experiment_ids,
-                filter=filter,
+                filter=filter or "",
                 order_by=list(order_by or ()),
-                limit=limit,
+                limit=100 if limit is None else limit,
                 page_token=page_token,
                 include_deleted=include_deleted,
                 include_data=include_data,
@@ -142,38 +153,49 @@ class Client:
         return RunList(page.runs, page.next_page_token)
 
     def get_run(self, run_id: str) -> RunPublic:
+        self._barrier()
         return self.store.get_run(run_id)
 
     def get_metric_history(
         self, run_id: str, key: str, max_points: int | None = None
     ) -> MetricSeries:
         """The full series in step order, or downsampled on the server to ``max_points``."""
+        self._barrier()
         return self.store.get_metric_history(run_id, key, max_points=max_points)
 
     # -- artifacts ----------------------------------------------------------------------------
 
-    def list_artifacts(self, run_id: str, prefix: str = "") -> list[ArtifactPublic]:
-        return self.store.list_artifacts(run_id, prefix=prefix)
+    def list_artifacts(self, run_id: str, prefix: str | None = "") -> list[ArtifactPublic]:
+        self._barrier()
+        return self.store.list_artifacts(run_id, prefix=prefix or "")
 
     def preview_artifact(
-        self, run_id: str, path: str, max_bytes: int = 64 * 1024
+        self, run_id: str, path: str, max_bytes: int | None = 64 * 1024
     ) -> ArtifactPreview:
-        return self.store.preview_artifact(run_id, path, max_bytes=max_bytes)
+        self._barrier()
+        size = 64 * 1024 if max_bytes is None else max_bytes
+        return self.store.preview_artifact(run_id, path, max_bytes=size)
 
     def diff_artifacts(
         self, run_a: str, path_a: str, run_b: str, path_b: str | None = None
     ) -> ArtifactDiff:
+        self._barrier()
         return self.store.diff_artifacts(run_a, path_a, run_b, path_b)
 
     def open_artifact(self, run_id: str, path: str) -> BinaryIO:
+        self._barrier()
         return self.store.open_artifact(run_id, path)
 
     def list_archive(self, run_id: str, path: str) -> list[ArchiveMember]:
+        self._barrier()
         return self.store.list_archive(run_id, path)
 
-    def download_artifacts(self, run_id: str, path: str = "", dest: str | Path = ".") -> Path:
+    def download_artifacts(
+        self, run_id: str, path: str | None = "", dest: str | Path = "."
+    ) -> Path:
         """Copy a run's stored artifacts at or under ``path`` into ``dest`` (links are skipped)."""
-        return download_artifacts(self.store, run_id, dest, path)
+        self._barrier()
+        return download_artifacts(self.store, run_id, dest, path or "")
 
     # -- lifetime -----------------------------------------------------------------------------
 
@@ -201,18 +223,3 @@ class Client:
             if _ID_RE.match(name_or_id):
                 return name_or_id
             raise
-
-
-def download_artifacts(store: Store, run_id: str, dest: str | Path, prefix: str = "") -> Path:
-    root = Path(dest)
-    root.mkdir(parents=True, exist_ok=True)
-    for artifact in store.list_artifacts(run_id, prefix=prefix):
-        if artifact.kind == "link":
-            continue
-        target = (root / artifact.path).resolve()
-        if not target.is_relative_to(root.resolve()):  # a stored path must not escape dest
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with store.open_artifact(run_id, artifact.path) as src, target.open("wb") as out:
-            shutil.copyfileobj(src, out)
-    return root

@@ -7,12 +7,14 @@ environment, so a script that calls ``runway.init()`` attaches to this run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,62 +37,107 @@ def run_command(
     command = list(ctx.args)
     if not command:
         raise typer.BadParameter("give the command to run after --, e.g. runway run -- python x.py")
-    from runway._fluent import resolve_tracking_uri, start_run
-    from runway._modes import resolve_mode
-    from runway._run import check_tags
+    from runway_core import tracking
+    from runway_core.config import resolve_tracking_uri, settings
     from runway_core.tracking.context import run_env
-    from runway_core.tracking.repro import capture_repro
-    from runway_core.validation import check_name
 
-    mode = resolve_mode()
-    if mode == "disabled":
+    if settings().mode == "disabled":
         raise typer.Exit(subprocess.call(command))
-    tags = check_tags(dict(_split_tag(t) for t in tag))
-    project = check_name(project or os.environ.get("RUNWAY_PROJECT") or "default", "project")
-    experiment = check_name(
-        experiment or os.environ.get("RUNWAY_EXPERIMENT") or "default", "experiment"
-    )
     uri = resolve_tracking_uri(tracking_uri)
-    repro = capture_repro(command=command, source=_script_of(command), cwd=Path.cwd())
-    run = start_run(project, experiment, name, {}, tags, uri, mode, repro)
-    typer.echo(f"runway: run {run.name} ({run.id}) in {project}/{experiment}", err=True)
-    env = {**os.environ, **run_env(run.id, uri, project, experiment), "PYTHONUNBUFFERED": "1"}
-    with tempfile.TemporaryDirectory(prefix="runway-run-") as tmp:
+    capture = tracking.Capture(command=tuple(command), script=_script_of(command), cwd=Path.cwd())
+    run = tracking.start_run(
+        project,
+        experiment,
+        name=name,
+        tags=dict(_split_tag(t) for t in tag),
+        tracking_uri=uri,
+        capture=capture,
+    )
+    tracking.announce(run)
+    run.flush()  # the run exists (or waits in the spool) before the command writes to it
+    env = {
+        **os.environ,
+        **run_env(run.id, uri, run.project, run.experiment, run.name),
+        "PYTHONUNBUFFERED": "1",
+    }
+    with tempfile.TemporaryDirectory(prefix="runway-run-") as tmp, _signals_to_command() as child:
         log_path = Path(tmp) / "output.log"
-        code = _run_teed(command, env, log_path)
+        code = _run_teed(command, env, log_path, child)
         status = "finished" if code == 0 else ("killed" if code < 0 else "failed")
         try:
             run.log_artifact(log_path, LOG_ARTIFACT)
         except Exception as exc:  # the log is a convenience; the status must still be recorded
             typer.echo(f"runway: could not store the output log: {exc}", err=True)
-        run.finish(status)
+        run.finish(status, wait=True)
     raise typer.Exit(code if code >= 0 else 128 - code)
 
 
-def _run_teed(command: list[str], env: dict[str, str], log_path: Path) -> int:
+class _Child:
+    """The running command, once started: where the signals the wrapper gets are passed on."""
+
+    process: subprocess.Popen[bytes] | None = None
+
+
+@contextlib.contextmanager
+def _signals_to_command() -> Iterator[_Child]:
+    """Ctrl-C and SIGTERM while the command runs go to it; we wait for it and record how it
+    ended, and a second signal while the run's last writes go out is ignored.
+
+    The terminal sends Ctrl-C to its whole foreground process group, and the command runs in
+    ours: it already has that SIGINT, and sending it a second one would land in its own final
+    upload. So SIGINT is passed on only to a command in another process group."""
+    child = _Child()
+    if threading.current_thread() is not threading.main_thread():
+        yield child
+        return
+
+    def forward(signum: int, _frame: Any) -> None:
+        process = child.process
+        if process is None or process.poll() is not None:
+            return
+        if signum == signal.SIGINT and _same_group(process.pid):
+            return
+        process.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield child
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _same_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == os.getpgrp()
+    except OSError:
+        return False
+
+
+def _run_teed(command: list[str], env: dict[str, str], log_path: Path, child: _Child) -> int:
     """Run ``command``; copy its stdout and stderr to ours and, interleaved, to ``log_path``."""
     try:
-        child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         log_path.write_text(f"runway: could not start {command[0]!r}: {exc}\n")
         typer.echo(f"runway: could not start {command[0]!r}: {exc}", err=True)
         # The shell's convention: 127 when the command is not found, 126 when it cannot run.
         return 127 if isinstance(exc, FileNotFoundError) else 126
+    child.process = process
     lock = threading.Lock()
     with log_path.open("wb") as log:
-        assert child.stdout is not None and child.stderr is not None
+        assert process.stdout is not None and process.stderr is not None
         pumps = [
-            threading.Thread(target=_pump, args=(child.stdout, sys.stdout, log, lock), daemon=True),
-            threading.Thread(target=_pump, args=(child.stderr, sys.stderr, log, lock), daemon=True),
+            threading.Thread(
+                target=_pump, args=(process.stdout, sys.stdout, log, lock), daemon=True
+            ),
+            threading.Thread(
+                target=_pump, args=(process.stderr, sys.stderr, log, lock), daemon=True
+            ),
         ]
         for pump in pumps:
             pump.start()
-        previous = _forward_signals(child)
-        try:
-            code = child.wait()
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+        code = process.wait()
         for pump in pumps:
             pump.join(timeout=10)
     return code
@@ -108,22 +155,6 @@ def _pump(source: IO[bytes], terminal: IO[str], log: IO[bytes], lock: threading.
         else:
             terminal.write(chunk.decode(errors="replace"))
             terminal.flush()
-
-
-def _forward_signals(child: subprocess.Popen[bytes]) -> dict[int, Any]:
-    """Ctrl-C and SIGTERM go to the child; we wait for it and record how it ended."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-
-    def forward(signum: int, _frame: Any) -> None:
-        if child.poll() is None:
-            child.send_signal(signum)
-
-    previous: dict[int, Any] = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.getsignal(signum)
-        signal.signal(signum, forward)
-    return previous
 
 
 def _script_of(command: list[str]) -> Path | None:

@@ -23,9 +23,11 @@ def sync(
     """Upload spooled runs, metrics, params, tags and artifacts; safe to run again."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from runway_core.tracking.ops import sync_spool
+    from runway_core.config import resolve_tracking_uri
     from runway_core.tracking.spool import Spool
+    from runway_core.tracking.sync import sync_spool
 
+    target = resolve_tracking_uri(tracking_uri) if tracking_uri else None
     spool = Spool(spool_dir)
     total = spool.count()
     if total == 0:
@@ -36,16 +38,13 @@ def sync(
     ) as progress:
         task = progress.add_task("sync", total=total)
         result = sync_spool(
-            spool, tracking_uri=tracking_uri, on_record=lambda _: progress.advance(task)
+            spool, tracking_uri=target, on_progress=lambda n: progress.advance(task, n)
         )
-    typer.echo(
-        f"uploaded {result.applied} writes from {result.files} spool file(s)"
-        + (
-            f"; {result.rejected} refused (kept in {spool.directory / 'rejected'})"
-            if result.rejected
-            else ""
-        )
-    )
+    line = f"uploaded {result.applied} writes from {result.files} spool file(s)"
+    if result.rejected:
+        kept = ", ".join(str(path) for path in result.rejected_files)
+        line += f"; {result.rejected} refused by the store, kept in {kept}"
+    typer.echo(line)
     if result.remaining:
         raise StoreUnavailable(
             f"{result.remaining} writes could not be uploaded and stay in the spool: "

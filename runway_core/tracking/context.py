@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 RUN_ID_VAR = "RUNWAY_RUN_ID"
+RUN_NAME_VAR = "RUNWAY_RUN_NAME"
 TRACKING_URI_VAR = "RUNWAY_TRACKING_URI"
 PROJECT_VAR = "RUNWAY_PROJECT"
 EXPERIMENT_VAR = "RUNWAY_EXPERIMENT"
@@ -19,16 +20,23 @@ EXPERIMENT_VAR = "RUNWAY_EXPERIMENT"
 @dataclass(frozen=True)
 class ParentRun:
     run_id: str
+    name: str | None
     tracking_uri: str | None
     project: str | None
     experiment: str | None
 
 
 def run_env(
-    run_id: str, tracking_uri: str, project: str | None = None, experiment: str | None = None
+    run_id: str,
+    tracking_uri: str,
+    project: str | None = None,
+    experiment: str | None = None,
+    name: str | None = None,
 ) -> dict[str, str]:
     """The variables a child process needs to attach to ``run_id``."""
     env = {RUN_ID_VAR: run_id, TRACKING_URI_VAR: tracking_uri}
+    if name:
+        env[RUN_NAME_VAR] = name
     if project:
         env[PROJECT_VAR] = project
     if experiment:
@@ -43,6 +51,7 @@ def parent_run(environ: Mapping[str, str] | None = None) -> ParentRun | None:
         return None
     return ParentRun(
         run_id=run_id,
+        name=env.get(RUN_NAME_VAR) or None,
         tracking_uri=env.get(TRACKING_URI_VAR) or None,
         project=env.get(PROJECT_VAR) or None,
         experiment=env.get(EXPERIMENT_VAR) or None,

@@ -1,207 +1,461 @@
-"""Sends one run's writes to its store, in order; spools them when the store is unreachable.
+"""One background sender per tracking store and process: it delivers the typed writes of every
+run of that store, in the order they were made, several per request.
 
-Once a write has gone to the spool, later writes of the run follow it there (so the run is
-created before its metrics, and finished after them) until a retry uploads the spool.
-Retries back off from half a second to 30 seconds. One warning when the store is lost, one
-line when it is back: never a warning per call, never an exception into the user's script.
+Callers only queue (microseconds); the thread drains the runs' metric buffers every second (or
+when one fills up), delivers what is queued, and replays the spool. When the store cannot be
+reached, writes go to the spool (and a run's later writes follow its earlier ones there) until a
+retry, backing off from half a second to 30 seconds, uploads them. A write the store refuses is
+set aside in ``rejected/`` with one warning, and the writes behind it go on. ``flush()`` is the
+barrier: it returns once everything queued before it was delivered, spooled or set aside.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
+from runway_core.schemas.writes import UploadWrite, Write
 from runway_core.store.protocol import Store
-from runway_core.tracking.ops import apply_record
-from runway_core.tracking.spool import Rejected, Spool, Transient
+from runway_core.tracking.delivery import Delivery, Outcome
+from runway_core.tracking.spool import Spool, SpoolLine
 
 log = logging.getLogger("runway")
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
-# A store that failed this recently is not waited for again when a run is closed: its writes
-# stay in the spool for the background retry or `runway sync`.
-RECENT_FAILURE_S = 60.0
-# An artifact bigger than this is not copied into the spool while the store is unreachable:
-# the record keeps the original path (uploaded from there later) and a warning says so.
-DEFAULT_MAX_COPY_MB = 1024
+FLUSH_INTERVAL = 1.0
+FLUSH_POINTS = 10_000
+# One delivery takes at most this many writes or metric points (one request to a server).
+MAX_WRITES = 500
+MAX_POINTS = 50_000
 
 
-def max_copy_bytes() -> int:
-    value = os.environ.get("RUNWAY_SPOOL_MAX_COPY_MB", "")
-    try:
-        return int(float(value) * 1024 * 1024) if value else DEFAULT_MAX_COPY_MB * 1024 * 1024
-    except ValueError:
-        return DEFAULT_MAX_COPY_MB * 1024 * 1024
+@dataclass
+class Deferred:
+    """Writes that can only be built later, in their place in the queue (a run's creation waits
+    for the process's reproduction capture, which runs in its own thread)."""
+
+    run_id: str
+    build: Callable[[float | None], list[Write]]  # argument: seconds it may wait
+
+
+Item = Write | Deferred
+
+
+class BufferedRun(Protocol):
+    run_id: str
+
+    def drain(self) -> None: ...
+
+
+def _points(item: Item) -> int:
+    batch = getattr(item, "batch", None)
+    return sum(len(s.values) for s in batch.metrics.values()) if batch is not None else 1
 
 
 class Sender:
-    """``store=None`` means offline: every write goes to the spool."""
+    """``opener=None`` is offline mode: every write goes to the spool. The store is opened on
+    first use (in a forked child, connections must not be shared with the parent)."""
 
-    def __init__(self, store: Store | None, uri: str, run_id: str, spool: Spool):
-        self.store = store
+    def __init__(
+        self,
+        uri: str,
+        opener: Callable[[], Store | None] | None,
+        spool: Spool,
+        *,
+        timeout: float = 15.0,
+    ):
         self.uri = uri
-        self.run_id = run_id
         self.spool = spool
-        self._lock = threading.RLock()
-        self._spooling = store is None or spool.has(run_id)
-        self._warned = False
-        self._spool_warned = False
+        self.timeout = timeout  # of one request: how long a delivery can hang
         self.lost = 0  # writes that could neither be sent nor spooled (unwritable spool)
-        self._backoff = BACKOFF_START
+        self._opener = opener
+        self.offline = opener is None
+        self._delivery: Delivery | None = None
+        self._cond = threading.Condition()
+        self._queue: deque[tuple[int, Item]] = deque()
+        self._queued = 0  # sequence number of the last item queued
+        self._done = 0  # every item up to this one was delivered, spooled or set aside
+        self._outcomes: dict[int, Outcome | None] = {}  # for callers waiting on one item
+        self._runs: dict[str, BufferedRun] = {}
+        self._spooled: set[str] = set()  # runs whose writes must follow earlier ones to the spool
+        self._down = opener is None
+        self._sending = False  # the thread is delivering queued items (not retrying)
+        self._in_flight: list[tuple[int, Item]] = []
+        self._drain_due = False
         self._next_retry = 0.0
-        self._failed_at: float | None = None
-        self._reopen: Callable[[], Store | None] | None = None
+        self._backoff = BACKOFF_START
+        self._warned = False
+        self._refused_runs: set[str] = set()
+        self._spool_warned = False
+        self._thread: threading.Thread | None = None
+        # Held while writes go to the store: a fork waits for it (see ``pause``).
+        self._delivering = threading.Lock()
 
-    def after_fork(self, reopen: Callable[[], Store | None]) -> None:
-        """In a forked child: fresh lock (the parent's may have been held at the fork) and a
-        store opened on first use (connections must not be shared between processes)."""
-        self._lock = threading.RLock()
-        if self.store is not None:
-            self._reopen = reopen
-
-    def _live_store(self) -> Store | None:
-        if self._reopen is not None:
-            reopen, self._reopen = self._reopen, None
-            self.store = reopen()
-            if self.store is None:
-                self._spooling = True
-        return self.store
+    # -- callers ------------------------------------------------------------------------------
 
     @property
-    def spooling(self) -> bool:
-        return self._spooling
+    def down(self) -> bool:
+        return self._down
 
-    def submit(self, record: dict[str, Any], *, raise_rejected: bool = False) -> Any:
-        """Send ``record`` now, or spool it. A refusal by the store is raised when
-        ``raise_rejected`` (the call site can show it), otherwise logged and kept aside."""
-        with self._lock:
-            store = self._live_store()
-            if not self._spooling:
-                self._retry_due()
-            if self._spooling or store is None:
-                self._to_spool(record)
-                return None
-            try:
-                return apply_record(store, record, self.spool)
-            except Transient as exc:
-                self._lost(str(exc))
-                self._to_spool(record)
-            except Rejected as exc:
-                if raise_rejected and exc.__cause__ is not None:
-                    raise exc.__cause__ from None
-                log.warning("runway: the store refused a %s write: %s", record["op"], exc)
-                try:
-                    self.spool._reject(self.spool.path_for(self.run_id), _line(record), str(exc))
-                except OSError as error:
-                    self._spool_failed(error)
-            return None
+    @property
+    def store(self) -> Store | None:
+        """The store (opened on first use), ``None`` offline or when it cannot be opened."""
+        delivery = self._get_delivery()
+        return delivery.store if delivery is not None else None
 
-    def retry(self, *, force: bool = False) -> bool:
-        """Upload this run's spool if a retry is due (or ``force``); True when nothing is left."""
-        with self._lock:
-            if not self._spooling:
-                return True
-            if self._live_store() is None:
-                return False
-            if not force and time.monotonic() < self._next_retry:
-                return False
-            return self._replay()
+    def _get_delivery(self) -> Delivery | None:
+        with self._cond:
+            if self._delivery is not None or self._opener is None:
+                return self._delivery
+            opener, self._opener = self._opener, None
+        store = opener()  # outside the lock: opening a database may take a while
+        with self._cond:
+            if store is None:
+                self._down = True  # it logged why; the spool keeps the writes
+            else:
+                self._delivery = Delivery(store, self.spool.blob)
+            return self._delivery
 
-    def _retry_due(self) -> None:
+    def register(self, run: BufferedRun) -> None:
         # Another process (``runway run`` around this script) may have spooled for this run.
-        if self.spool.has(self.run_id):
-            self._spooling = True
+        spooled = self.spool.has(run.run_id)
+        with self._cond:
+            self._runs[run.run_id] = run
+            if spooled:
+                self._spooled.add(run.run_id)
+                self._cond.notify_all()
 
-    def _replay(self) -> bool:
-        store = self._live_store()
-        assert store is not None
-        try:
-            result = self.spool.replay(
-                self.spool.path_for(self.run_id),
-                lambda record: apply_record(store, record, self.spool),
-            )
-        except OSError as error:  # the spool cannot be read or rewritten: keep it, try later
-            self._spool_failed(error)
-            return False
-        if result.error is None:
-            if self._warned:
-                log.warning(
-                    "runway: tracking store reachable again; uploaded %d spooled writes of run %s",
-                    result.applied,
-                    self.run_id,
+    def unregister(self, run_id: str) -> None:
+        with self._cond:
+            self._runs.pop(run_id, None)
+
+    def submit(self, items: list[Item], *, wait: bool = False) -> int:
+        """Queue items; returns the sequence number of the last one (for ``wait``)."""
+        with self._cond:
+            for item in items:
+                self._queued += 1
+                self._queue.append((self._queued, item))
+            if wait:
+                self._outcomes[self._queued] = None
+            self._cond.notify_all()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="runway-sender", daemon=True
                 )
-            self._spooling = False
-            self._warned = False
-            self._failed_at = None
-            self._backoff = BACKOFF_START
-            return True
-        self._failed_at = time.monotonic()
+                self._thread.start()
+            return self._queued
+
+    def wake(self) -> None:
+        """A run's buffer filled up: drain the buffers now rather than at the next second."""
+        with self._cond:
+            self._drain_due = True
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        """Wait for the delivery in progress and hold the next one (until ``resume``): SQLite
+        must not be in the middle of a transaction when the process forks, or the child
+        inherits a lock that nobody in it will ever release."""
+        self._delivering.acquire()
+
+    def resume(self) -> None:
+        self._delivering.release()
+
+    def mark_down(self, reason: str) -> None:
+        """The store was found unreachable (at first contact): spool until a retry succeeds."""
+        with self._cond:
+            self._lost_store(reason)
+
+    def wait_done(self, seq: int, timeout: float | None = None) -> bool:
+        """Wait until every item up to ``seq`` was delivered, spooled or set aside."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._done >= seq, timeout)
+
+    def outcome(self, seq: int) -> Outcome | None:
+        """Wait for item ``seq``, submitted with ``wait``: how its delivery ended (``None``
+        when it went to the spool)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._done >= seq)
+            return self._outcomes.pop(seq, None)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Queue every run's buffered metrics, then wait for everything queued so far."""
+        self._drain_runs()
+        with self._cond:
+            target = self._queued
+        return self.wait_done(target, timeout)
+
+    def close(self) -> None:
+        """At exit: deliver what is queued, waiting at most for a request in flight; when the
+        store is down, spool what is left from here without waiting for the thread's retry."""
+        self._drain_runs()
+        with self._cond:
+            progress, since = self._done, time.monotonic()
+            stuck: list[tuple[int, Item]] = []
+            while (self._queue or self._sending) and self._alive():
+                if self._down and not self._sending:
+                    break
+                if self._done != progress:
+                    progress, since = self._done, time.monotonic()
+                elif time.monotonic() - since > self.timeout + 5:
+                    stuck = list(self._in_flight)  # no progress for longer than a request may
+                    break  # take: keep a copy of what is in flight too (sent twice is harmless)
+                self._cond.wait(0.05)
+            left = stuck + list(self._queue)
+            self._queue.clear()
+        if left:
+            self._spool_items(left, deadline=1.0)
+            with self._cond:
+                self._done = max(self._done, left[-1][0])
+                self._cond.notify_all()
+        if self._spooled and self._delivery is not None and not self._spool_warned:
+            log.warning(
+                "runway: not everything reached the tracking store; writes wait in %s — "
+                "run `runway sync` when it is back",
+                self.spool.directory,
+            )
+
+    def _alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- the thread ---------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        next_drain = time.monotonic() + FLUSH_INTERVAL
+        while True:
+            with self._cond:
+                if not self._queue and not self._drain_due:
+                    wake_at = next_drain
+                    if self._spooled and self._delivery is not None:
+                        wake_at = min(wake_at, self._next_retry)
+                    self._cond.wait(max(0.0, wake_at - time.monotonic()))
+            try:
+                if self._drain_due or time.monotonic() >= next_drain:
+                    self._drain_due = False
+                    next_drain = time.monotonic() + FLUSH_INTERVAL
+                    self._drain_runs()
+                batch = self._take()
+                with self._delivering:
+                    if batch:
+                        self._process(batch)
+                    self._retry()
+            except Exception:  # never let the thread die; what it held is spooled or kept
+                log.exception("runway: the background sender failed")
+                time.sleep(0.1)
+
+    def _drain_runs(self) -> None:
+        with self._cond:
+            runs = list(self._runs.values())
+        for run in runs:
+            run.drain()
+
+    def _take(self) -> list[tuple[int, Item]]:
+        with self._cond:
+            batch: list[tuple[int, Item]] = []
+            points = 0
+            while self._queue and len(batch) < MAX_WRITES:
+                points += _points(self._queue[0][1])
+                if batch and points > MAX_POINTS:
+                    break
+                batch.append(self._queue.popleft())
+            self._sending = bool(batch)
+            self._in_flight = batch
+            return batch
+
+    def _process(self, batch: list[tuple[int, Item]]) -> None:
+        try:
+            self._deliver(batch)
+        except Exception:
+            log.exception("runway: delivering writes failed; they are kept in the spool")
+            self._spool_items(batch, deadline=None)  # sent twice is harmless, lost is not
+        finally:
+            with self._cond:
+                self._sending = False
+                self._in_flight = []
+                self._done = max(self._done, batch[-1][0])
+                self._cond.notify_all()
+
+    def _deliver(self, batch: list[tuple[int, Item]]) -> None:
+        writes = [(seq, w) for seq, item in batch for w in self._expand(item, None)]
+        delivery = self._get_delivery()
+        with self._cond:
+            direct = not self._down and delivery is not None
+            spooled = set(self._spooled)
+        send = [i for i, (_, w) in enumerate(writes) if direct and w.run_id not in spooled]
+        keep = [i for i, (_, w) in enumerate(writes) if not direct or w.run_id in spooled]
+        if send and delivery is not None:
+            outcomes = delivery.deliver([writes[i][1] for i in send])
+            lost = [o.reason for o in outcomes if o.kind == "unavailable"]
+            if lost:
+                with self._cond:
+                    self._lost_store(lost[0])
+            for i, outcome in zip(send, outcomes, strict=True):
+                seq, write = writes[i]
+                if outcome.kind == "unavailable":
+                    keep.append(i)
+                elif outcome.kind == "refused" and not self._waited(seq):
+                    self._set_aside(write, outcome.reason)
+                else:
+                    self._resolve(seq, outcome)
+        self._spool_items([writes[i] for i in sorted(keep)], deadline=None)
+
+    def _expand(self, item: Item, deadline: float | None) -> list[Write]:
+        return item.build(deadline) if isinstance(item, Deferred) else [item]
+
+    def _waited(self, seq: int) -> bool:
+        with self._cond:
+            return seq in self._outcomes
+
+    def _resolve(self, seq: int, outcome: Outcome) -> None:
+        with self._cond:
+            if seq in self._outcomes:
+                self._outcomes[seq] = outcome
+
+    def _set_aside(self, write: Write, reason: str) -> None:
+        line = SpoolLine(uri=self.uri, write=write).dumps()
+        try:
+            path = self.spool.reject(write.run_id, line, reason)
+        except OSError as error:
+            self._spool_failed(error)
+            return
+        if write.run_id not in self._refused_runs:
+            self._refused_runs.add(write.run_id)
+            log.warning(
+                "runway: the tracking store refused a %s write of run %s (%s); it is kept in %s "
+                "and the run's other writes go on",
+                write.op,
+                write.run_id,
+                reason,
+                path,
+            )
+
+    def _spool_items(self, items: list[tuple[int, Item]], *, deadline: float | None) -> None:
+        """Append items to their runs' spool files, in order (one fsync per run)."""
+        by_run: dict[str, list[Write]] = {}
+        for _seq, item in items:
+            for write in self._expand(item, deadline):
+                by_run.setdefault(write.run_id, []).append(self._copied(write))
+        for run_id, writes in by_run.items():
+            with self._cond:
+                self._spooled.add(run_id)
+            try:
+                self.spool.append(self.uri, writes)
+            except OSError as error:  # a full disk or unwritable folder must not stop the script
+                self.lost += len(writes)
+                self._spool_failed(error)
+
+    def _copied(self, write: Write) -> Write:
+        """The user may overwrite a checkpoint before it is uploaded: keep a copy, unless it is
+        over the size cap (then it is uploaded from where it is, later)."""
+        if not isinstance(write, UploadWrite) or write.blob:
+            return write
+        file = Path(write.file)
+        try:
+            size = file.stat().st_size
+            if size > _max_copy_bytes():
+                log.warning(
+                    "runway: %s (%.0f MB) is over the spool's copy limit "
+                    "(RUNWAY_SPOOL_MAX_COPY_MB) and is not copied into the spool; it will be "
+                    "uploaded from where it is, so keep it unchanged until the upload "
+                    "(or `runway sync`)",
+                    file,
+                    size / 2**20,
+                )
+                return write
+            return write.model_copy(update={"blob": self.spool.keep_file(file)})
+        except OSError as error:
+            self._spool_failed(error)
+            return write
+
+    # -- store lost and found -----------------------------------------------------------------
+
+    def _lost_store(self, reason: str) -> None:
+        """Called with the lock held."""
+        self._down = True
         self._next_retry = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, BACKOFF_MAX)
-        return False
-
-    def failed_recently(self) -> bool:
-        return self._failed_at is not None and time.monotonic() - self._failed_at < RECENT_FAILURE_S
-
-    def _lost(self, reason: str) -> None:
-        self._failed_at = time.monotonic()
-        self._spooling = True
-        self._next_retry = time.monotonic() + self._backoff
         if not self._warned:
             self._warned = True
             log.warning(
-                "runway: cannot reach the tracking store at %s (%s); writes of run %s go to %s "
-                "and are retried in the background (or run `runway sync`)",
+                "runway: cannot reach the tracking store at %s (%s); writes go to %s and are "
+                "retried in the background (or run `runway sync`)",
                 self.uri,
                 reason,
-                self.run_id,
-                self.spool.path_for(self.run_id),
+                self.spool.directory,
             )
 
-    def _to_spool(self, record: dict[str, Any]) -> None:
-        try:
-            data = record["data"]
-            if record["op"] == "artifact" and not data.get("blob"):
-                record = self._artifact_copy(record, Path(data["file"]))
-            self.spool.append([record])
-        except OSError as error:  # a full disk or unwritable folder must not stop the script
-            self.lost += 1
-            self._spool_failed(error)
+    def _retry(self) -> None:
+        """Upload the spool files of this store's runs when a retry is due."""
+        with self._cond:
+            delivery = self._delivery
+            if not self._spooled or delivery is None or time.monotonic() < self._next_retry:
+                return
+            runs = sorted(self._spooled)
+        uploaded = 0
+        for run_id in runs:
+            try:
+                result = self.spool.replay(
+                    self.spool.path_for(run_id),
+                    lambda lines: delivery.deliver([line.write for line in lines]),
+                )
+            except OSError as error:  # the spool cannot be read or rewritten: try later
+                self._spool_failed(error)
+                result = None
+            if result is not None and result.rejected and result.rejected_to is not None:
+                self._warn_refused(run_id, result.rejected_to)
+            with self._cond:
+                if result is None:
+                    self._lost_store("the spool cannot be read")
+                    return
+                if result.error is not None:
+                    self._lost_store(result.error)
+                    return
+                uploaded += result.applied
+                if not self.spool.has(run_id):
+                    self._spooled.discard(run_id)
+        with self._cond:
+            if not self._spooled:
+                if self._warned:
+                    log.warning(
+                        "runway: tracking store %s reachable again; uploaded %d spooled writes",
+                        self.uri,
+                        uploaded,
+                    )
+                self._down = False
+                self._warned = False
+                self._backoff = BACKOFF_START
 
-    def _artifact_copy(self, record: dict[str, Any], file: Path) -> dict[str, Any]:
-        """The user may overwrite the file (a checkpoint) before the upload: keep a copy,
-        unless it is over the size cap (then it is uploaded from where it is, later)."""
-        size = file.stat().st_size
-        if size > max_copy_bytes():
+    def _warn_refused(self, run_id: str, path: Path) -> None:
+        if run_id not in self._refused_runs:
+            self._refused_runs.add(run_id)
             log.warning(
-                "runway: %s (%.0f MB) is over the spool's copy limit (RUNWAY_SPOOL_MAX_COPY_MB, "
-                "default %d) and is not copied into the spool; it will be uploaded from where "
-                "it is, so keep it unchanged until the upload (or `runway sync`)",
-                file,
-                size / 2**20,
-                DEFAULT_MAX_COPY_MB,
+                "runway: the tracking store refused spooled writes of run %s; they are kept "
+                "in %s and the run's other writes go on",
+                run_id,
+                path,
             )
-            return record
-        return {**record, "data": {**record["data"], "blob": self.spool.keep_file(file)}}
 
     def _spool_failed(self, error: OSError) -> None:
         if not self._spool_warned:
             self._spool_warned = True
             log.warning(
-                "runway: cannot write the spool at %s (%s); writes of run %s that the "
-                "tracking store did not take are lost (set RUNWAY_SPOOL_DIR to a writable folder)",
+                "runway: cannot write the spool at %s (%s); writes that the tracking store did "
+                "not take are lost (set RUNWAY_SPOOL_DIR to a writable folder)",
                 self.spool.directory,
                 error,
-                self.run_id,
             )
 
 
-def _line(record: dict[str, Any]) -> str:
-    return json.dumps(record, separators=(",", ":"))
+def _max_copy_bytes() -> int:
+    from runway_core.config import settings
+
+    try:
+        return int(settings().spool_max_copy_mb * 1024 * 1024)
+    except Exception:  # a value changed after init() to something invalid: the default
+        return 1024 * 1024 * 1024

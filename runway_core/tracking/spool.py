@@ -1,11 +1,12 @@
 """Append-only spool files: writes that could not reach the store wait here until uploaded.
 
 One file per run (``<run_id>.jsonl``) under ``RUNWAY_SPOOL_DIR`` or ``~/.runway/spool/``; one
-JSON line per write with its op, target tracking URI, run id and (for metrics) batch id.
-Replaying a file is idempotent — metric batches are deduplicated by id, params and tags are
-upserts, a run that already exists is kept — so a crash half-way through a replay loses nothing.
-A file is locked (``flock``) while it is appended to or replayed; replay rewrites the file with
-what is left, and writers re-open it when the inode changed under them.
+JSON line per typed write: ``{"v": 2, "uri": <target store>, "write": {"op": …, "run_id": …}}``.
+Version 1 lines (``{"v": 1, "op", "uri", "run_id", "data"}``) are still read. Replaying a file is
+idempotent (metric batches carry an id, run creation is get-or-create, params and tags are
+upserts), so a crash half-way through loses nothing. Appends lock the file (``flock``) briefly;
+a replay holds a separate lock for its whole length, so appends never wait for the network.
+Writes the store refuses for good go to ``rejected/<run_id>.jsonl`` with the reason.
 """
 
 from __future__ import annotations
@@ -15,26 +16,95 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from runway_core.schemas import MetricBatch, RunUpdate
+from runway_core.schemas.writes import (
+    CreateRunWrite,
+    LinkWrite,
+    MetricsWrite,
+    ParamsWrite,
+    RunStart,
+    RunUpdateWrite,
+    TagsWrite,
+    UploadWrite,
+    Write,
+)
+from runway_core.tracking.delivery import Outcome
+from runway_core.tracking.inputs import utf8_value
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; one writer per run is still safe
     fcntl = None  # type: ignore[assignment]
 
-SPOOL_VERSION = 1
+SPOOL_VERSION = 2
+
+
+class SpoolLine(BaseModel):
+    v: Literal[2] = 2
+    uri: str
+    write: Write
+
+    def dumps(self) -> str:
+        return self.model_dump_json()
 
 
 def default_spool_dir() -> Path:
-    env = os.environ.get("RUNWAY_SPOOL_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".runway" / "spool"
+    from runway_core.config import settings
+
+    return settings().spool_dir.expanduser()
 
 
-def make_record(op: str, uri: str, run_id: str, data: dict[str, Any], **extra: Any) -> dict:
-    return {"v": SPOOL_VERSION, "op": op, "uri": uri, "run_id": run_id, **extra, "data": data}
+def _from_v1(record: dict[str, Any]) -> SpoolLine:
+    """A line of the first spool format (``op`` + untyped ``data``) as a typed write."""
+    op, run_id, data = record["op"], record["run_id"], record["data"]
+    write: Write
+    if op == "metrics":
+        write = MetricsWrite(run_id=run_id, batch=MetricBatch.model_validate(data))
+    elif op == "params":
+        params, overwrite = data["params"], data.get("overwrite", False)
+        write = ParamsWrite(run_id=run_id, params=params, overwrite=overwrite)
+    elif op == "tags":
+        write = TagsWrite(run_id=run_id, tags=data["tags"])
+    elif op == "update_run":
+        write = RunUpdateWrite(run_id=run_id, update=RunUpdate.model_validate(data))
+    elif op == "create_run":
+        run = {k: v for k, v in data["run"].items() if k != "experiment_id"}
+        start = RunStart(**run, project=data["project"], experiment=data["experiment"])
+        write = CreateRunWrite(run_id=run_id, run=start)
+    elif op == "link":
+        write = LinkWrite(run_id=run_id, path=data["path"], uri=data["uri"])
+    elif op == "artifact":
+        write = UploadWrite(
+            run_id=run_id,
+            path=data["path"],
+            file=data["file"],
+            kind=data.get("kind", "file"),
+            blob=data.get("blob"),
+        )
+    else:
+        raise ValueError(f"unknown spool op {op!r}")
+    return SpoolLine(uri=record["uri"], write=write)
+
+
+def parse_line(text: str) -> SpoolLine:
+    """A spool line of either version; text that is not UTF-8 is escaped (an older SDK may have
+    spooled it as it was). ``ValueError`` for a line that cannot be read."""
+    record = utf8_value(json.loads(text))
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    try:
+        if record.get("v") == 1:
+            return _from_v1(record)
+        return SpoolLine.model_validate(record)
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise ValueError(f"not a spool record: {exc}") from exc
 
 
 @contextlib.contextmanager
@@ -63,14 +133,44 @@ def _locked(path: Path, mode: str) -> Iterator[IO[str] | None]:
         f.close()  # replaced or removed by a replay while we waited: open the new one
 
 
+@contextlib.contextmanager
+def _replay_lock(path: Path) -> Iterator[None]:
+    """One replay of a file at a time, across processes (``_locked`` re-opens a lock file that
+    a finished replay removed while we waited for it)."""
+    with _locked(path.with_name(path.name + ".lock"), "a"):
+        yield
+
+
+@dataclass
+class ReplayResult:
+    applied: int = 0
+    rejected: int = 0
+    remaining: int = 0
+    error: str | None = None
+    rejected_to: Path | None = None
+
+
+@dataclass
+class SyncResult:
+    files: int = 0
+    applied: int = 0
+    rejected: int = 0
+    remaining: int = 0
+    errors: list[str] = field(default_factory=list)
+    rejected_files: list[Path] = field(default_factory=list)
+
+
 class Spool:
     """The spool folder: per-run files of JSON lines, plus copies of artifacts to upload."""
 
     def __init__(self, directory: str | Path | None = None):
-        self.directory = Path(directory) if directory else default_spool_dir()
+        self.directory = Path(directory).expanduser() if directory else default_spool_dir()
 
     def path_for(self, run_id: str) -> Path:
         return self.directory / f"{run_id}.jsonl"
+
+    def rejected_path(self, run_id: str) -> Path:
+        return self.directory / "rejected" / f"{run_id}.jsonl"
 
     def has(self, run_id: str) -> bool:
         try:
@@ -83,18 +183,27 @@ class Spool:
             return []
         return sorted(self.directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
 
-    def append(self, records: list[dict[str, Any]]) -> Path:
-        """Append records of one run durably (flushed and fsynced before returning)."""
-        run_id = records[0]["run_id"]
+    def append(self, uri: str, writes: Sequence[Write]) -> Path:
+        """Append writes of one run durably (flushed and fsynced before returning)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path_for(run_id)
-        lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+        path = self.path_for(writes[0].run_id)
+        lines = "".join(SpoolLine(uri=uri, write=w).dumps() + "\n" for w in writes)
         with _locked(path, "a") as f:
             assert f is not None  # mode "a" creates the file
             f.write(lines)
             f.flush()
             os.fsync(f.fileno())
         return path
+
+    def read(self, run_id: str) -> list[SpoolLine]:
+        """The run's spooled writes (unreadable lines left out), for tools and tests."""
+        with _locked(self.path_for(run_id), "r") as f:
+            texts = f.read().splitlines() if f is not None else []
+        lines = []
+        for text in texts:
+            with contextlib.suppress(ValueError):
+                lines.append(parse_line(text))
+        return lines
 
     def keep_file(self, source: Path) -> str:
         """Copy an artifact into the spool (the user may change it before it is uploaded)."""
@@ -114,82 +223,58 @@ class Spool:
                 total += sum(1 for _ in f)
         return total
 
-    def replay(
-        self,
-        path: Path,
-        apply: Callable[[dict[str, Any]], None],
-        *,
-        on_record: Callable[[dict[str, Any]], None] | None = None,
-    ) -> ReplayResult:
-        """Apply each record in order; stop at the first transient error and keep the rest.
+    def reject(self, run_id: str, line: str, reason: str) -> Path:
+        """Set a write the store refused aside, with the reason; returns the file."""
+        path = self.rejected_path(run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"reason": reason, "line": line}) + "\n")
+        return path
 
-        ``apply`` raises ``Transient`` when the store cannot be reached (the record stays) and
-        ``Rejected`` when the store refuses the record for good (it moves to ``rejected/``).
-        """
+    def replay(
+        self, path: Path, deliver: Callable[[list[SpoolLine]], list[Outcome]]
+    ) -> ReplayResult:
+        """Deliver the file's writes in order; refused ones move to ``rejected/``, the first
+        unavailable one and all after it stay (with anything appended meanwhile)."""
         result = ReplayResult()
-        with _locked(path, "r+") as f:
-            if f is None:
-                return result
-            lines = [line for line in f.read().splitlines() if line.strip()]
-            done = 0
-            for line in lines:
+        run_id = path.stem
+        with _replay_lock(path):
+            with _locked(path, "r") as f:
+                if f is None:
+                    return result
+                texts = [t for t in f.read().splitlines() if t.strip()]
+            readable: list[tuple[str, SpoolLine]] = []
+            for text in texts:
                 try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:  # a torn last line after a crash: keep it aside
-                    self._reject(path, line, "unreadable line")
-                    done += 1
-                    continue
-                try:
-                    apply(record)
-                except Transient as exc:
-                    result.error = str(exc)
-                    break
-                except Rejected as exc:
-                    self._reject(path, line, str(exc))
+                    readable.append((text, parse_line(text)))
+                except ValueError as exc:  # a torn last line after a crash: keep it aside
+                    result.rejected_to = self.reject(run_id, text, f"unreadable line: {exc}")
+                    result.rejected += 1
+            outcomes = deliver([line for _, line in readable]) if readable else []
+            kept: list[str] = []
+            for (text, _), outcome in zip(readable, outcomes, strict=True):
+                if kept or outcome.kind == "unavailable":
+                    result.error = result.error or outcome.reason
+                    kept.append(text)
+                elif outcome.kind == "refused":
+                    result.rejected_to = self.reject(run_id, text, outcome.reason)
                     result.rejected += 1
                 else:
                     result.applied += 1
-                done += 1
-                if on_record:
-                    on_record(record)
-            rest = lines[done:]
+            self._drop_prefix(path, len(texts) - len(kept))
+            result.remaining = len(kept)
+        return result
+
+    def _drop_prefix(self, path: Path, done: int) -> None:
+        """Remove the first ``done`` lines, keeping whatever was appended since they were read."""
+        with _locked(path, "r+") as f:
+            if f is None:
+                return
+            rest = [t for t in f.read().splitlines() if t.strip()][done:]
             if rest:
                 tmp = path.with_suffix(".tmp")
-                tmp.write_text("".join(line + "\n" for line in rest), encoding="utf-8")
+                tmp.write_text("".join(t + "\n" for t in rest), encoding="utf-8")
                 os.replace(tmp, path)
             else:
                 path.unlink()
-            result.remaining = len(rest)
-        return result
-
-    def _reject(self, path: Path, line: str, reason: str) -> None:
-        rejected = self.directory / "rejected"
-        rejected.mkdir(parents=True, exist_ok=True)
-        entry = json.dumps({"reason": reason, "line": line})
-        with (rejected / path.name).open("a", encoding="utf-8") as f:
-            f.write(entry + "\n")
-
-
-@dataclass
-class ReplayResult:
-    applied: int = 0
-    rejected: int = 0
-    remaining: int = 0
-    error: str | None = None
-
-
-class Transient(Exception):
-    """The store could not take a record now; try again later."""
-
-
-class Rejected(Exception):
-    """The store refused a record for good (bad input); retrying cannot help."""
-
-
-@dataclass
-class SyncResult:
-    files: int = 0
-    applied: int = 0
-    rejected: int = 0
-    remaining: int = 0
-    errors: list[str] = field(default_factory=list)
+                path.with_name(path.name + ".lock").unlink(missing_ok=True)

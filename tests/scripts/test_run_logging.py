@@ -147,5 +147,5 @@ def test_disabled_mode_records_nothing(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_bad_mode_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RUNWAY_MODE", "sometimes")
-    with pytest.raises(InvalidInput, match="RUNWAY_MODE / mode= must be one of"):
+    with pytest.raises(InvalidInput, match=r"RUNWAY_MODE: .*'online', 'offline' or 'disabled'"):
         runway.init(project="p")

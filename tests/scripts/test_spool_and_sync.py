@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 import runway
-from runway_core.tracking.ops import sync_spool
+from runway_core import tracking
+from runway_core.schemas.writes import MetricsWrite
 from runway_core.tracking.spool import Spool
+from runway_core.tracking.sync import sync_spool
 
 
 def _sync_cli(spool: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -42,15 +44,15 @@ def test_offline_mode_writes_only_the_spool_and_sync_uploads_it(
         run.set_tags({"t": "v"})
         run.log_artifact(artifact)
         artifact.write_text("v2: changed after logging")  # the spool kept its own copy
+    tracking.flush()  # finish() only queued the last writes
     assert not Path(sqlite_uri.removeprefix("sqlite:///")).exists()
-    records = [
-        json.loads(line) for line in Spool(spool_dir).path_for(run.id).read_text().splitlines()
-    ]
-    assert records[0]["op"] == "create_run" and records[-1]["op"] == "update_run"
-    assert {r["uri"] for r in records} == {sqlite_uri} and {r["run_id"] for r in records} == {
+    records = Spool(spool_dir).read(run.id)
+    ops = [r.write.op for r in records]
+    assert ops[0] == "create_run" and ops[-1] == "update_run"
+    assert {r.uri for r in records} == {sqlite_uri} and {r.write.run_id for r in records} == {
         run.id
     }
-    assert all(r["batch_id"] for r in records if r["op"] == "metrics")
+    assert all(r.write.batch.batch_id for r in records if isinstance(r.write, MetricsWrite))
 
     done = _sync_cli(spool_dir)
     assert done.returncode == 0, done.stderr
@@ -71,6 +73,7 @@ def test_replaying_a_spool_twice_stores_nothing_twice(sqlite_uri: str, spool_dir
     with runway.init(project="p", tracking_uri=sqlite_uri, mode="offline", capture=False) as run:
         for i in range(100):
             run.log({"x": float(i)}, step=i)
+    tracking.flush()
     path = Spool(spool_dir).path_for(run.id)
     copy = path.read_text()
     assert sync_spool(Spool(spool_dir)).applied == len(copy.splitlines())
@@ -118,3 +121,51 @@ def test_sync_keeps_the_spool_when_the_store_is_still_down(spool_dir: Path) -> N
     assert done.returncode == 1
     assert "could not be uploaded and stay in the spool" in done.stderr
     assert Spool(spool_dir).has(run.id)
+
+
+def _v1(op: str, uri: str, run_id: str, data: dict, **extra: str) -> str:
+    """A line as the first spool format wrote it."""
+    return json.dumps({"v": 1, "op": op, "uri": uri, "run_id": run_id, **extra, "data": data})
+
+
+def test_spool_files_of_the_first_format_are_still_uploaded(
+    sqlite_uri: str, spool_dir: Path
+) -> None:
+    run_id = "c" * 32
+    (spool_dir / "blobs").mkdir(parents=True)
+    (spool_dir / "blobs" / "blob1").write_text("kept copy")
+    create = {
+        "project": "old",
+        "experiment": "spool",
+        # A lone surrogate as an older SDK spooled it: stored escaped, not refused.
+        "run": {"id": run_id, "experiment_id": "", "name": "v1", "source": "script",
+                "command": "python train.py data_\udcff.csv", "params": {"lr": 0.1},
+                "tags": {}, "description": ""},
+    }  # fmt: skip
+    batch = {"batch_id": "b1", "metrics": {"x": {"steps": [0, 1], "values": [1.0, 2.0]}}}
+    lines = [
+        _v1("create_run", sqlite_uri, run_id, create),
+        _v1("params", sqlite_uri, run_id, {"params": {"epochs": 3}, "overwrite": False}),
+        _v1("tags", sqlite_uri, run_id, {"tags": {"t": "v"}}),
+        _v1("metrics", sqlite_uri, run_id, batch, batch_id="b1"),
+        _v1("link", sqlite_uri, run_id, {"path": "data", "uri": "s3://bucket/data"}),
+        _v1(
+            "artifact", sqlite_uri, run_id, {"path": "notes.txt", "file": "/gone", "blob": "blob1"}
+        ),
+        _v1(
+            "update_run", sqlite_uri, run_id, {"status": "finished", "end_time": 1_700_000_000_000}
+        ),
+    ]
+    Spool(spool_dir).path_for(run_id).write_text("".join(line + "\n" for line in lines))
+    done = _sync_cli(spool_dir)
+    assert done.returncode == 0, done.stderr
+    assert f"uploaded {len(lines)} writes from 1 spool file" in done.stdout
+    with runway.Client(sqlite_uri) as client:
+        run = client.get_run(run_id)
+        assert (run.name, run.status.value, run.end_time) == ("v1", "finished", 1_700_000_000_000)
+        assert run.command == "python train.py data_\\xff.csv"
+        assert run.params == {"lr": 0.1, "epochs": 3} and run.tags == {"t": "v"}
+        assert client.get_metric_history(run_id, "x").values == [1.0, 2.0]
+        assert {a.path for a in client.list_artifacts(run_id)} == {"data", "notes.txt"}
+        assert client.preview_artifact(run_id, "notes.txt").text == "kept copy"
+    assert Spool(spool_dir).files() == []

@@ -69,7 +69,7 @@ def test_ensure_run_refuses_bad_input_and_stores_nothing(store: Store) -> None:
         store.ensure_run(_start(project="  "))
     with pytest.raises(InvalidInput, match="id"):
         store.ensure_run(_start("not-hex!"))
-    with pytest.raises(InvalidInput, match="params.lr"):
+    with pytest.raises(InvalidInput, match=r"params\.lr"):
         store.ensure_run(_start(params={"lr": float("nan")}))
     with pytest.raises(NotFound, match="parent run"):
         store.ensure_run(_start(parent_run_id="f" * 32))
