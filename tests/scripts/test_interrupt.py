@@ -36,6 +36,15 @@ SCRIPT = """
 """
 
 
+def _wait_for(marker: Path, child: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The text a script writes to ``marker`` once it is ready (not before it is written)."""
+    deadline = time.monotonic() + timeout
+    while not (marker.exists() and (text := marker.read_text())):
+        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
+        time.sleep(0.02)
+    return text
+
+
 def _runway_frames(stderr: str) -> list[str]:
     """Traceback lines that point into Runway's code (the user's own frames are fine)."""
     return [
@@ -65,10 +74,7 @@ def test_ctrl_c_stores_every_point_and_ends_the_run_killed(
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "ready").exists():
-        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
-        time.sleep(0.02)
+    run_id = _wait_for(tmp_path / "ready", child)
     time.sleep(0.3)  # points keep coming in, some sent, some still buffered
     os.killpg(child.pid, signal.SIGINT)
     _out, err = child.communicate(timeout=60)
@@ -76,7 +82,6 @@ def test_ctrl_c_stores_every_point_and_ends_the_run_killed(
     assert "Error in sys.excepthook" not in err and "Exception ignored" not in err, err
     assert _runway_frames(err) == [], err
     logged = int((tmp_path / "logged").read_text())
-    run_id = (tmp_path / "ready").read_text()
     with runway.Client(live_server.url) as client:
         run = client.get_run(run_id)
         assert run.status.value == "killed"
@@ -90,7 +95,7 @@ COUNTING = """
 
     received = []
     signal.signal(signal.SIGINT, lambda *_: received.append(1))
-    Path("ready").write_text("")
+    Path("ready").write_text("yes")
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline:
         pass  # running, so the group's SIGINT is handled at once and a second one is seen
@@ -109,10 +114,7 @@ def test_runway_run_does_not_deliver_the_groups_sigint_a_second_time(tmp_path: P
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "ready").exists():
-        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
-        time.sleep(0.02)
+    _wait_for(tmp_path / "ready", child)
     os.killpg(child.pid, signal.SIGINT)
     _out, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
@@ -144,17 +146,13 @@ def test_a_second_ctrl_c_during_the_final_upload_loses_nothing(tmp_path: Path, l
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while not (tmp_path / "ready").exists():
-        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
-        time.sleep(0.02)
+    run_id = _wait_for(tmp_path / "ready", child, timeout=120)
     os.killpg(child.pid, signal.SIGINT)
     time.sleep(0.15)
     os.killpg(child.pid, signal.SIGINT)
     _out, err = child.communicate(timeout=120)
     assert "Error in sys.excepthook" not in err and "Exception ignored" not in err, err
     assert _runway_frames(err) == [], err
-    run_id = (tmp_path / "ready").read_text()
     with runway.Client(live_server.url) as client:
         assert client.get_run(run_id).status.value == "killed"
         for k in range(5):

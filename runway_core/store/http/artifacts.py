@@ -54,7 +54,7 @@ class ArtifactsMixin(HttpBase):
             raise StoreUnavailable(
                 f"cannot reach the Runway server at {self.base_url}: {exc or type(exc).__name__}"
             ) from exc
-        if response.status_code >= 400:
+        if response.status_code >= 300:
             _read(response)
             raise error_from_response(response)
         return response

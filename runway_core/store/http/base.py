@@ -81,7 +81,7 @@ class HttpBase:
             raise StoreUnavailable(
                 f"cannot reach the Runway server at {self.base_url}: {exc or type(exc).__name__}"
             ) from exc
-        if response.status_code >= 400:
+        if response.status_code >= 300:  # the API never redirects: an error, or not the API
             raise error_from_response(response)
         return response
 
@@ -114,6 +114,8 @@ def not_runway(response: httpx.Response) -> RunwayError:
         f"{base} answered HTTP {response.status_code} {kind}, not the Runway API "
         f"(expected JSON from {url.path})"
     )
+    if "location" in response.headers:
+        message += f"; it redirects to {response.headers['location']}"
     if "html" in kind:
         message += "; is this the dashboard's port? the API is usually on :5000"
     return RunwayError(message)

@@ -12,10 +12,17 @@ from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
 from runway_core.store.sql.search import SearchMixin
+from runway_core.store.sql.writes import WritesMixin
 
 
 class SqlStore(
-    ProjectsMixin, ExperimentsMixin, RunsMixin, MetricsMixin, SearchMixin, ArtifactsMixin
+    ProjectsMixin,
+    ExperimentsMixin,
+    WritesMixin,
+    RunsMixin,
+    MetricsMixin,
+    SearchMixin,
+    ArtifactsMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 

@@ -29,6 +29,7 @@ from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from runway_core.models import ArtifactRecord, Run
 from runway_core.models._common import now_ms
 from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
+from runway_core.store.sql.base import fresh_run_paths
 from runway_core.store.sql.credentials import CredentialsMixin
 
 _LINK_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$")
@@ -140,17 +141,19 @@ class ArtifactsMixin(CredentialsMixin):
         with self._read() as session:
             run = self._live_run(session, run_id)
             store = self._artifact_store(session, run.project_id)
+            # Within a batch of writes, content found once is not looked up again.
+            known: dict[tuple[str, str], int] = session.info.setdefault("runway_content", {})
+            size = known.get((run.project_id, sha256))
             # The object store is asked first: unknown content (the usual miss) costs no scan.
-            size = (
-                session.exec(
+            if size is None and store.exists(sha256):
+                size = session.exec(
                     select(ArtifactRecord.size)
                     .join(Run, col(Run.id) == col(ArtifactRecord.run_id))
                     .where(ArtifactRecord.sha256 == sha256, Run.project_id == run.project_id)
                     .limit(1)
                 ).first()
-                if store.exists(sha256)
-                else None
-            )
+                if size is not None:
+                    known[(run.project_id, sha256)] = size
         if size is None:
             raise NotFound(
                 f"no stored content with sha256 {sha256} in this project", field="sha256"
@@ -203,6 +206,9 @@ class ArtifactsMixin(CredentialsMixin):
                     row.created_at = now_ms()
                     session.add(row)
                     session.flush()
+                    fresh = fresh_run_paths(session, run_id)
+                    if fresh is not None:
+                        fresh.add(path)
                     return ArtifactPublic.model_validate(row)
             except AlreadyExists:  # a concurrent first write of the same path: now replace it
                 if attempt:
@@ -213,6 +219,17 @@ class ArtifactsMixin(CredentialsMixin):
     def _check_tree_clash(session: Session, run_id: str, path: str) -> None:
         parts = path.split("/")
         parents = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        fresh = fresh_run_paths(session, run_id)
+        if fresh is not None:  # all the run's artifacts are known here: no query
+            below = path + "/"
+            clash = next((p for p in fresh if p in parents or p.startswith(below)), None)
+            if clash is not None:
+                raise Conflict(
+                    f"{path!r} clashes with artifact {clash!r}: a path cannot be a file and a "
+                    "folder",
+                    field="path",
+                )
+            return
         clash = session.exec(
             select(ArtifactRecord.path).where(
                 ArtifactRecord.run_id == run_id,
@@ -232,6 +249,9 @@ class ArtifactsMixin(CredentialsMixin):
 
     @staticmethod
     def _find_row(session: Session, run_id: str, path: str) -> ArtifactRecord | None:
+        fresh = fresh_run_paths(session, run_id)
+        if fresh is not None and path not in fresh:
+            return None
         return session.exec(
             select(ArtifactRecord).where(
                 ArtifactRecord.run_id == run_id, ArtifactRecord.path == path

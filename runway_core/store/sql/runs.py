@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.models import Experiment, MetricSummary, Param, Project, Run, Tag
+from runway_core.models import Experiment, MetricChunk, MetricSummary, Param, Run, Tag
 from runway_core.models._common import new_id, now_ms
 from runway_core.schemas import MetricSummaryPublic, RunCreate, RunPublic, RunStatus, RunUpdate
-from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult
 from runway_core.store.sql.base import SqlBase, row_dict
-from runway_core.store.sql.compaction import compact_series, series_keys
-from runway_core.store.writes import apply_writes
+from runway_core.store.sql.compaction import MIN_CHUNKS, compact_series, series_keys
 from runway_core.validation import (
     check_epoch_ms,
     check_json_document,
@@ -28,9 +27,6 @@ from runway_core.validation import (
     check_text,
     flatten_params,
 )
-
-if TYPE_CHECKING:
-    from runway_core.store.protocol import Store
 
 _ID_CHARS = set("0123456789abcdefABCDEF-_")
 
@@ -165,6 +161,19 @@ def _check_new_ids(session: Session, runs: Sequence[RunCreate]) -> None:
             )
 
 
+def compaction_due(session: Session, run_id: str) -> bool:
+    """Whether a series of the run has enough chunks to be worth merging (one cheap query, so
+    that the many short runs of a sweep skip the compaction transaction)."""
+    query = (
+        sa_select(col(MetricChunk.key))
+        .where(col(MetricChunk.run_id) == run_id)
+        .group_by(col(MetricChunk.key))
+        .having(func.count() >= MIN_CHUNKS)
+        .limit(1)
+    )
+    return session.execute(query).first() is not None
+
+
 class RunsMixin(SqlBase):
     def _new_run(
         self, session: Session, run: RunCreate, experiments: dict[str, Experiment]
@@ -216,85 +225,40 @@ class RunsMixin(SqlBase):
             session.flush()
             return load_run_publics(session, rows)
 
-    def ensure_run(self, run: RunStart) -> RunPublic:
-        """Get-or-create the project and experiment by name and the run by id, in one
-        transaction; a run that exists is returned as it is (a retry changes nothing)."""
-        project = check_name(run.project, "project")
-        experiment = check_name(run.experiment, "experiment")
-        create = RunCreate(
-            **run.model_dump(exclude={"project", "experiment"}), experiment_id="pending"
-        )
-        # Two clients creating the same project, experiment or run at once: one insert loses
-        # on a unique key; the retry then finds the winner's row.
-        for attempt in range(3):
-            try:
-                with self._write("created concurrently") as session:
-                    row = session.get(Run, run.id)
-                    if row is not None:
-                        return load_run_publics(session, [row])[0]
-                    exp = self._named_experiment(session, project, experiment)
-                    create.experiment_id = exp.id
-                    row, params, tags = self._new_run(session, create, {exp.id: exp})
-                    _check_parents(session, [row], set())
-                    session.add(row)
-                    session.flush()
-                    session.add_all([*params, *tags])
-                    session.flush()
-                    return load_run_publics(session, [row])[0]
-            except AlreadyExists:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    @staticmethod
-    def _named_experiment(session: Session, project: str, experiment: str) -> Experiment:
-        proj = session.exec(select(Project).where(Project.name == project)).first()
-        if proj is None:
-            proj = Project(name=project)
-            session.add(proj)
-            session.flush()
-        query = select(Experiment).where(
-            Experiment.project_id == proj.id, Experiment.name == experiment
-        )
-        exp = session.exec(query).first()
-        if exp is None:
-            exp = Experiment(project_id=proj.id, name=experiment)
-            session.add(exp)
-            session.flush()
-        return exp
-
-    def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
-        return apply_writes(cast("Store", self), writes)  # the full SqlStore, mixins composed
-
     def get_run(self, run_id: str) -> RunPublic:
         with self._read() as session:
             run = self._live_run(session, run_id, allow_deleted=True)
             return load_run_publics(session, [run])[0]
 
     def update_run(self, run_id: str, update: RunUpdate) -> RunPublic:
+        with self._write() as session:
+            run, compact = self._update_run_row(session, run_id, update)
+            public = load_run_publics(session, [run])[0]
+        if compact:
+            self.compact_metrics(run_id)
+        return public
+
+    def _update_run_row(self, session: Session, run_id: str, update: RunUpdate) -> tuple[Run, bool]:
+        """Apply ``update``; also says whether the run just ended with chunks worth merging."""
         data = update.model_dump(exclude_unset=True)
         check_not_null(data, ("status", "description"))
         _check_run_fields(data)
         if data.get("name") is not None:
             data["name"] = check_name(data["name"], "name")
-        with self._write() as session:
-            run = self._live_run(session, run_id)
-            for key, value in data.items():
-                setattr(run, key, value)
-            status = RunStatus(run.status)
-            if status.is_terminal and run.end_time is None:
-                run.end_time = now_ms()
-            if status == RunStatus.running:
-                run.end_time = data.get("end_time")
-                if run.start_time is None:
-                    run.start_time = now_ms()
-            run.updated_at = now_ms()
-            session.add(run)
-            session.flush()
-            public = load_run_publics(session, [run])[0]
-        if status.is_terminal:
-            self.compact_metrics(run_id)
-        return public
+        run = self._live_run(session, run_id)
+        for key, value in data.items():
+            setattr(run, key, value)
+        status = RunStatus(run.status)
+        if status.is_terminal and run.end_time is None:
+            run.end_time = now_ms()
+        if status == RunStatus.running:
+            run.end_time = data.get("end_time")
+            if run.start_time is None:
+                run.start_time = now_ms()
+        run.updated_at = now_ms()
+        session.add(run)
+        session.flush()
+        return run, status.is_terminal and compaction_due(session, run_id)
 
     def compact_metrics(self, run_id: str) -> int:
         """Merge the run's small metric chunks (done when it ends); returns chunks rewritten."""

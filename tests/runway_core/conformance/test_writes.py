@@ -151,3 +151,28 @@ def test_known_content_of_another_project_is_not_attached(store: Store) -> None:
     store.log_artifact(theirs.id, "model.bin", io.BytesIO(data))
     with pytest.raises(NotFound):
         store.attach_artifact_content(mine.id, "model.bin", hashlib.sha256(data).hexdigest())
+
+
+def test_artifacts_of_a_run_created_in_the_same_batch_follow_the_path_rules(
+    store: Store,
+) -> None:
+    """A run new in the batch has only the batch's artifacts; clashes and replacements among
+    them behave as for any run."""
+    seed = store.ensure_run(_start("6" * 32))
+    data = b"weights"
+    sha = store.log_artifact(seed.id, "model.bin", io.BytesIO(data)).sha256
+    assert sha is not None
+    run_id = "7" * 32
+    results = store.apply_writes(
+        [
+            CreateRunWrite(run_id=run_id, run=_start(run_id)),
+            ContentWrite(run_id=run_id, path="out/model.bin", sha256=sha),
+            ContentWrite(run_id=run_id, path="out", sha256=sha),  # a file where a folder is
+            LinkWrite(run_id=run_id, path="out/model.bin/x", uri="s3://b/x"),  # below a file
+            LinkWrite(run_id=run_id, path="out/model.bin", uri="s3://b/m"),  # replaces it
+            ContentWrite(run_id=run_id, path="copy.bin", sha256=sha),
+        ]
+    )
+    assert [r.status for r in results] == [200, 200, 409, 409, 200, 200]
+    artifacts = {a.path: a.kind for a in store.list_artifacts(run_id)}
+    assert artifacts == {"out/model.bin": "link", "copy.bin": "file"}

@@ -1,0 +1,144 @@
+"""The run lifecycle's writes in the SQL store: ``ensure_run`` (get-or-create a run with its
+project and experiment, in one transaction) and ``apply_writes`` (a batch of typed writes in one
+transaction, a savepoint each, so the many short runs of a sweep cost few statements each).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlmodel import Session, select
+
+from runway_core.errors import AlreadyExists
+from runway_core.models import Experiment, Project, Run
+from runway_core.schemas import RunCreate, RunPublic
+from runway_core.schemas.writes import (
+    CreateRunWrite,
+    RunStart,
+    RunUpdateWrite,
+    ServerWrite,
+    WriteResult,
+)
+from runway_core.store.sql.artifacts import ArtifactsMixin
+from runway_core.store.sql.base import keep_loaded, note_fresh_run, row_dict
+from runway_core.store.sql.runs import RunsMixin, _check_parents, load_run_publics
+from runway_core.store.writes import apply_write, apply_writes
+from runway_core.validation import check_name
+
+if TYPE_CHECKING:
+    from runway_core.store.protocol import Store
+
+
+class WritesMixin(RunsMixin, ArtifactsMixin):
+    def ensure_run(self, run: RunStart) -> RunPublic:
+        """Get-or-create the project and experiment by name and the run by id, in one
+        transaction; a run that exists is returned as it is (a retry changes nothing)."""
+        public = self._ensure_run_retried(run)
+        assert public is not None  # not inside a batch of writes
+        return public
+
+    def _ensure_run_retried(self, run: RunStart) -> RunPublic | None:
+        project = check_name(run.project, "project")
+        experiment = check_name(run.experiment, "experiment")
+        create = _run_create(run)
+        # Two clients creating the same project, experiment or run at once: one insert loses
+        # on a unique key; the retry then finds the winner's row.
+        for attempt in range(3):
+            try:
+                with self._write("created concurrently") as session:
+                    return self._ensure_run(session, create, project, experiment)
+            except AlreadyExists:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _ensure_run(
+        self, session: Session, create: RunCreate, project: str, experiment: str
+    ) -> RunPublic | None:
+        """The run got or created; ``None`` inside a batch of writes (nobody reads it)."""
+        row = session.get(Run, create.id)
+        if row is not None:
+            return load_run_publics(session, [row])[0] if self._batch_session() is None else None
+        exp = _experiment(session, project, experiment)
+        create.experiment_id = exp.id
+        row, params, tags = self._new_run(session, create, {exp.id: exp})
+        _check_parents(session, [row], set())
+        session.add(row)
+        session.flush()
+        session.add_all([*params, *tags])
+        session.flush()
+        keep_loaded(session, row)
+        if self._batch_session() is not None:
+            # A run new in this batch has no artifacts but those the batch adds: their paths
+            # are checked here rather than queried (see fresh_run_paths).
+            note_fresh_run(session, row.id)
+            return None
+        # A new run: its params and tags are the rows just written, and it has no metrics.
+        return RunPublic.model_validate(
+            {
+                **row_dict(row),
+                "params": {p.key: json.loads(p.value) for p in params},
+                "tags": {t.key: t.value for t in tags},
+                "metrics": {},
+            }
+        )
+
+    def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
+        # One transaction for the batch (see SqlBase._batch_of_writes). Usually every write is
+        # accepted: try them all without the cost of a savepoint each; at the first failure
+        # undo everything and apply them again, each in its own savepoint this time.
+        try:
+            with self._batch_of_writes(savepoints=False):
+                values = [self._apply_write(write) for write in writes]
+        except Exception:
+            with self._batch_of_writes():
+                return apply_writes(cast("Store", self), writes, apply=self._apply_write)
+        return [WriteResult(status=200, artifact=value) for value in values]
+
+    def _apply_write(self, write: ServerWrite) -> Any:
+        # Inside a batch nobody reads the run back: creating or updating it skips loading it.
+        if isinstance(write, CreateRunWrite):
+            self._ensure_run_retried(write.run)
+            return None
+        if isinstance(write, RunUpdateWrite):
+            with self._write() as session:
+                _, compact = self._update_run_row(session, write.run_id, write.update)
+            if compact:
+                self.compact_metrics(write.run_id)
+            return None
+        return apply_write(cast("Store", self), write)
+
+
+def _experiment(session: Session, project: str, experiment: str) -> Experiment:
+    """The experiment, created with its project when missing. Within a batch of writes, those
+    found are remembered (not those created: a savepoint rolled back would undo them)."""
+    known: dict[tuple[str, str], Experiment] = session.info.setdefault("runway_experiments", {})
+    found = known.get((project, experiment))
+    if found is not None:
+        return found
+    proj = session.exec(select(Project).where(Project.name == project)).first()
+    exp = None
+    if proj is not None:
+        query = select(Experiment).where(
+            Experiment.project_id == proj.id, Experiment.name == experiment
+        )
+        exp = session.exec(query).first()
+    if exp is not None:
+        known[(project, experiment)] = exp
+        return exp
+    if proj is None:
+        proj = Project(name=project)
+        session.add(proj)
+        session.flush()
+    exp = Experiment(project_id=proj.id, name=experiment)
+    session.add(exp)
+    session.flush()
+    return exp
+
+
+def _run_create(run: RunStart) -> RunCreate:
+    # Fields of a validated RunStart: no need to validate them a second time.
+    data = run.model_dump(exclude={"project", "experiment"})
+    return RunCreate.model_construct(**data, experiment_id="pending")
