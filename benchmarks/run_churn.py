@@ -27,6 +27,10 @@ from _server import Server
 TARGET_CALL_MS = 5.0
 TARGET_RUNS_PER_S = 200.0
 MLFLOW_RUNS_PER_S = 16.0
+# This script run with main's checkout before the run lifecycle (commit ffcd110), same machine:
+# init() + finish() 258 ms median, 3.6 short runs/s (the machine busy; about 7 when quiet).
+BEFORE_CALL_MS = 258.0
+BEFORE_RUNS_PER_S = 3.6
 
 
 def _barrier() -> None:
@@ -100,6 +104,11 @@ def measure(runs: int, steps: int, warmup: int) -> None:
     print(f"  short runs/s     {per_s:7.1f}   (target >= {TARGET_RUNS_PER_S:.0f})")
     ratio = per_s / MLFLOW_RUNS_PER_S
     print(f"  vs MLflow's client ({MLFLOW_RUNS_PER_S:.0f} runs/s): {ratio:.1f}x")
+    print(
+        f"  vs before the run lifecycle ({BEFORE_CALL_MS:.0f} ms, {BEFORE_RUNS_PER_S} runs/s): "
+        f"{BEFORE_CALL_MS / statistics.median(both):,.0f}x less per run on the caller's thread, "
+        f"{per_s / BEFORE_RUNS_PER_S:.0f}x the runs per second"
+    )
     if bad:
         sys.exit(f"{len(bad)} runs were not stored whole (e.g. {bad[0]})")
 

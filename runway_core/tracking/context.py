@@ -7,7 +7,6 @@ of creating a second one; the wrapper owns the run's status and end time.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 RUN_ID_VAR = "RUNWAY_RUN_ID"
@@ -44,15 +43,18 @@ def run_env(
     return env
 
 
-def parent_run(environ: Mapping[str, str] | None = None) -> ParentRun | None:
-    env = os.environ if environ is None else environ
-    run_id = env.get(RUN_ID_VAR)
+def parent_run() -> ParentRun | None:
+    """The run a wrapper (``runway run``) handed to this process, if any."""
+    run_id = os.environ.get(RUN_ID_VAR)
     if not run_id:
         return None
+    from runway_core.config import settings
+
+    cfg = settings()  # the tracking URI, project and experiment are ordinary settings
     return ParentRun(
         run_id=run_id,
-        name=env.get(RUN_NAME_VAR) or None,
-        tracking_uri=env.get(TRACKING_URI_VAR) or None,
-        project=env.get(PROJECT_VAR) or None,
-        experiment=env.get(EXPERIMENT_VAR) or None,
+        name=os.environ.get(RUN_NAME_VAR) or None,
+        tracking_uri=cfg.tracking_uri or None,
+        project=cfg.project or None,
+        experiment=cfg.experiment or None,
     )

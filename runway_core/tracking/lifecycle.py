@@ -286,9 +286,8 @@ def _after_fork_in_child() -> None:
     repro.after_fork_in_child()
     runs = [run for run in _process_runs if not run.finished]
     for run in runs:
-        writer = run._writer
-        if writer is not None:
-            run._after_fork(stores.reopen_in_child(writer.uri, offline=writer.sender.offline))
+        if run.tracking_uri is not None:
+            run.continue_in_child(stores.reopen_in_child(run.tracking_uri, offline=run.offline))
     mp_util = sys.modules.get("multiprocessing.util")
     if runs and mp_util is not None:
         # multiprocessing ends its children with os._exit (no atexit): close the runs in one

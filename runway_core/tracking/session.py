@@ -170,9 +170,10 @@ class RunSession(RunFiles):
         self._buffer = writer.buffer
         self._wake = writer.sender.wake
 
-    def _after_fork(self, sender: Sender) -> None:
-        """In a forked child (multiprocessing, DataLoader workers): keep logging to the same
-        run with an empty buffer of its own; the child never ends the parent's run."""
+    def continue_in_child(self, sender: Sender) -> None:
+        """Called in a forked child (multiprocessing, DataLoader workers): keep logging to the
+        same run with an empty buffer of its own, on the child's ``sender``; the child never
+        ends the parent's run."""
         self._owns_status = False
         self._finish_lock = threading.Lock()
         if self._writer is not None and not self._writer.closed:

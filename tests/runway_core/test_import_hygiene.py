@@ -56,6 +56,7 @@ HTTP_CLIENT_MODULES = [
     "runway_core.schemas",
     "runway_core.store",
     "runway_core.store.http",
+    "runway_core.tracking",
     "runway_core.tracking.writer",
     "runway_core.tracking.sync",
     "runway_core.config",

@@ -121,7 +121,7 @@ def _check_run_fields(data: Mapping[str, Any]) -> None:
             check_text(value, name)
 
 
-def _check_parents(session: Session, rows: Sequence[Run], batch_ids: set[str]) -> None:
+def check_parents(session: Session, rows: Sequence[Run], batch_ids: set[str]) -> None:
     """A parent run must exist, or be registered in the same request (bulk registration)."""
     wanted = {r.parent_run_id for r in rows if r.parent_run_id} - batch_ids
     if not wanted:
@@ -216,7 +216,7 @@ class RunsMixin(SqlBase):
                         exc.field = f"runs.{i}.{exc.field}" if exc.field else f"runs.{i}"
                         exc.args = (exc.message,)
                     raise
-            _check_parents(session, rows, batch_ids)
+            check_parents(session, rows, batch_ids)
             _check_new_ids(session, runs)
             # Without ORM relationships the unit of work does not order parents first.
             session.add_all(rows)

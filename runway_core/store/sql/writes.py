@@ -23,7 +23,7 @@ from runway_core.schemas.writes import (
 )
 from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.base import keep_loaded, note_fresh_run, row_dict
-from runway_core.store.sql.runs import RunsMixin, _check_parents, load_run_publics
+from runway_core.store.sql.runs import RunsMixin, check_parents, load_run_publics
 from runway_core.store.writes import apply_write, apply_writes
 from runway_core.validation import check_name
 
@@ -64,7 +64,7 @@ class WritesMixin(RunsMixin, ArtifactsMixin):
         exp = _experiment(session, project, experiment)
         create.experiment_id = exp.id
         row, params, tags = self._new_run(session, create, {exp.id: exp})
-        _check_parents(session, [row], set())
+        check_parents(session, [row], set())
         session.add(row)
         session.flush()
         session.add_all([*params, *tags])
