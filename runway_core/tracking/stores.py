@@ -97,8 +97,9 @@ def _open_sql(uri: str) -> Store | None:
 def first_contact(conn: Connection) -> None:
     """Ask a server once whether it is Runway. An answer from something else (the dashboard's
     port, a web page) raises ``InvalidInput`` saying what answered; no answer raises
-    ``StoreUnavailable`` (and the connection's runs spool until a retry gets through)."""
-    if conn.checked:
+    ``StoreUnavailable`` (and the connection's runs spool until a retry gets through). Once
+    it did not answer, the background retries find out when it is back: nobody waits again."""
+    if conn.checked or conn.sender.down:
         return
     import httpx
 

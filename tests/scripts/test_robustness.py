@@ -88,6 +88,8 @@ def hung_server() -> Iterator[str]:
 
 HUNG = """
     import sys, time, runway
+    warmup = runway.init(project="p", tracking_uri=sys.argv[1], capture=False)
+    warmup.finish()  # a second init() must not wait for the server again
     run = runway.init(project="p", tracking_uri=sys.argv[1], capture=False)
     for i in range(1000):
         run.log({"x": float(i)})
