@@ -27,6 +27,7 @@ from runway_core.schemas import (
     RunSearch,
 )
 from runway_core.store import Store, open_store
+from runway_core.tracking.inputs import utf8_text
 from runway_core.tracking.run_files import download_artifacts
 
 if TYPE_CHECKING:
@@ -96,8 +97,8 @@ class Client:
 
     def get_project(self, name_or_id: str) -> ProjectPublic:
         self._barrier()
-        try:
-            return self.store.get_project_by_name(name_or_id)
+        try:  # names are stored as valid UTF-8: look one up the way it was stored
+            return self.store.get_project_by_name(utf8_text(name_or_id))
         except NotFound:
             if _ID_RE.match(name_or_id):
                 return self.store.get_project(name_or_id)
@@ -111,7 +112,7 @@ class Client:
         """An experiment by its name (or id) within a project given by name or id."""
         project_id = self.get_project(project).id
         try:
-            return self.store.get_experiment_by_name(project_id, name)
+            return self.store.get_experiment_by_name(project_id, utf8_text(name))
         except NotFound:
             if _ID_RE.match(name):
                 experiment = self.store.get_experiment(name)
@@ -218,7 +219,7 @@ class Client:
                 field="experiments",
             )
         try:
-            return self.store.get_experiment_by_name(project_id, name_or_id).id
+            return self.store.get_experiment_by_name(project_id, utf8_text(name_or_id)).id
         except NotFound:
             if _ID_RE.match(name_or_id):
                 return name_or_id

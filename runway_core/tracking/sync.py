@@ -60,6 +60,8 @@ def sync_spool(
             if on_progress:
                 on_progress(sum(o.kind != "unavailable" for o in done))
             if done[-1].kind == "unavailable":
+                # Not tried again for the next files: a server that hangs costs one timeout.
+                deliveries[uri] = done[-1].reason
                 outcomes += [done[-1]] * (len(lines) - len(outcomes))
         return outcomes
 

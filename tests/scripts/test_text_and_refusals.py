@@ -69,6 +69,8 @@ def test_text_that_is_not_utf8_is_stored_escaped_and_blocks_nothing(
         assert run.params["later"] == escaped
         assert run.tags == {"input": escaped, "later": escaped}
         assert client.get_experiment("text", "exp_" + escaped).id == run.experiment_id
+        raw = os.fsdecode(b"exp_data_\xff.csv")  # looked up as it was given, it is found too
+        assert client.get_experiment("text", raw).id == run.experiment_id
         assert client.get_metric_history(run_id, "loss").total_points == 20
         paths = {a.path for a in client.list_artifacts(run_id)}
         assert paths >= {"data_%FF.csv", "linked", "repro/train.py"}
