@@ -17,13 +17,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
-from runway_core.schemas.writes import UploadWrite, Write
+from runway_core.schemas.writes import Write
 from runway_core.store.protocol import Store
 from runway_core.tracking.delivery import Delivery, Outcome
-from runway_core.tracking.spool import Spool, SpoolLine
+from runway_core.tracking.fallback import Fallback
+from runway_core.tracking.spool import Spool
 
 log = logging.getLogger("runway")
 
@@ -74,7 +74,7 @@ class Sender:
         self.uri = uri
         self.spool = spool
         self.timeout = timeout  # of one request: how long a delivery can hang
-        self.lost = 0  # writes that could neither be sent nor spooled (unwritable spool)
+        self._fallback = Fallback(uri, spool)
         self._opener = opener
         self.offline = opener is None
         self._delivery: Delivery | None = None
@@ -92,8 +92,6 @@ class Sender:
         self._next_retry = 0.0
         self._backoff = BACKOFF_START
         self._warned = False
-        self._refused_runs: set[str] = set()
-        self._spool_warned = False
         self._thread: threading.Thread | None = None
         # Held while writes go to the store: a fork waits for it (see ``pause``).
         self._delivering = threading.Lock()
@@ -214,7 +212,7 @@ class Sender:
             with self._cond:
                 self._done = max(self._done, left[-1][0])
                 self._cond.notify_all()
-        if self._spooled and self._delivery is not None and not self._spool_warned:
+        if self._spooled and self._delivery is not None and not self._fallback.spool_broken:
             log.warning(
                 "runway: not everything reached the tracking store; writes wait in %s — "
                 "run `runway sync` when it is back",
@@ -300,7 +298,7 @@ class Sender:
                 if outcome.kind == "unavailable":
                     keep.append(i)
                 elif outcome.kind == "refused" and not self._waited(seq):
-                    self._set_aside(write, outcome.reason)
+                    self._fallback.set_aside(write, outcome.reason)
                 else:
                     self._resolve(seq, outcome)
         self._spool_items([writes[i] for i in sorted(keep)], deadline=None)
@@ -317,61 +315,16 @@ class Sender:
             if seq in self._outcomes:
                 self._outcomes[seq] = outcome
 
-    def _set_aside(self, write: Write, reason: str) -> None:
-        line = SpoolLine(uri=self.uri, write=write).dumps()
-        try:
-            path = self.spool.reject(write.run_id, line, reason)
-        except OSError as error:
-            self._spool_failed(error)
-            return
-        if write.run_id not in self._refused_runs:
-            self._refused_runs.add(write.run_id)
-            log.warning(
-                "runway: the tracking store refused a %s write of run %s (%s); it is kept in %s "
-                "and the run's other writes go on",
-                write.op,
-                write.run_id,
-                reason,
-                path,
-            )
-
     def _spool_items(self, items: list[tuple[int, Item]], *, deadline: float | None) -> None:
         """Append items to their runs' spool files, in order (one fsync per run)."""
         by_run: dict[str, list[Write]] = {}
         for _seq, item in items:
             for write in self._expand(item, deadline):
-                by_run.setdefault(write.run_id, []).append(self._copied(write))
+                by_run.setdefault(write.run_id, []).append(write)
         for run_id, writes in by_run.items():
             with self._cond:
                 self._spooled.add(run_id)
-            try:
-                self.spool.append(self.uri, writes)
-            except OSError as error:  # a full disk or unwritable folder must not stop the script
-                self.lost += len(writes)
-                self._spool_failed(error)
-
-    def _copied(self, write: Write) -> Write:
-        """The user may overwrite a checkpoint before it is uploaded: keep a copy, unless it is
-        over the size cap (then it is uploaded from where it is, later)."""
-        if not isinstance(write, UploadWrite) or write.blob:
-            return write
-        file = Path(write.file)
-        try:
-            size = file.stat().st_size
-            if size > _max_copy_bytes():
-                log.warning(
-                    "runway: %s (%.0f MB) is over the spool's copy limit "
-                    "(RUNWAY_SPOOL_MAX_COPY_MB) and is not copied into the spool; it will be "
-                    "uploaded from where it is, so keep it unchanged until the upload "
-                    "(or `runway sync`)",
-                    file,
-                    size / 2**20,
-                )
-                return write
-            return write.model_copy(update={"blob": self.spool.keep_file(file)})
-        except OSError as error:
-            self._spool_failed(error)
-            return write
+            self._fallback.append(run_id, writes)
 
     # -- store lost and found -----------------------------------------------------------------
 
@@ -405,10 +358,10 @@ class Sender:
                     lambda lines: delivery.deliver([line.write for line in lines]),
                 )
             except OSError as error:  # the spool cannot be read or rewritten: try later
-                self._spool_failed(error)
+                self._fallback.spool_failed(error)
                 result = None
             if result is not None and result.rejected and result.rejected_to is not None:
-                self._warn_refused(run_id, result.rejected_to)
+                self._fallback.refused_on_replay(run_id, result.rejected_to)
             with self._cond:
                 if result is None:
                     self._lost_store("the spool cannot be read")
@@ -430,32 +383,3 @@ class Sender:
                 self._down = False
                 self._warned = False
                 self._backoff = BACKOFF_START
-
-    def _warn_refused(self, run_id: str, path: Path) -> None:
-        if run_id not in self._refused_runs:
-            self._refused_runs.add(run_id)
-            log.warning(
-                "runway: the tracking store refused spooled writes of run %s; they are kept "
-                "in %s and the run's other writes go on",
-                run_id,
-                path,
-            )
-
-    def _spool_failed(self, error: OSError) -> None:
-        if not self._spool_warned:
-            self._spool_warned = True
-            log.warning(
-                "runway: cannot write the spool at %s (%s); writes that the tracking store did "
-                "not take are lost (set RUNWAY_SPOOL_DIR to a writable folder)",
-                self.spool.directory,
-                error,
-            )
-
-
-def _max_copy_bytes() -> int:
-    from runway_core.config import settings
-
-    try:
-        return int(settings().spool_max_copy_mb * 1024 * 1024)
-    except Exception:  # a value changed after init() to something invalid: the default
-        return 1024 * 1024 * 1024
