@@ -20,10 +20,19 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
+from pydantic import ValidationError
+
 from runway_core.config import resolve_tracking_uri, settings
 from runway_core.errors import InvalidInput, StoreUnavailable
 from runway_core.schemas import RunSource, new_id, now_ms
-from runway_core.schemas.writes import CreateRunWrite, ParamsWrite, RunStart, TagsWrite, Write
+from runway_core.schemas.writes import (
+    CreateRunWrite,
+    ParamsWrite,
+    RunStart,
+    TagsWrite,
+    UploadWrite,
+    Write,
+)
 from runway_core.tracking import exit as exit_hooks
 from runway_core.tracking import repro, stores
 from runway_core.tracking.inputs import check_params, check_tags, utf8_text, utf8_value
@@ -31,7 +40,7 @@ from runway_core.tracking.names import run_name
 from runway_core.tracking.sender import Deferred, Item, Sender
 from runway_core.tracking.session import DisabledRun, RunSession
 from runway_core.tracking.writer import RunWriter
-from runway_core.validation import check_name
+from runway_core.validation import check_json_document, check_name
 
 log = logging.getLogger("runway")
 
@@ -106,20 +115,25 @@ def start_run(
         )
     spec = capture if isinstance(capture, repro.Capture) else repro.Capture(parts=capture)
     parts = repro.capture_parts(spec.parts)
-    start = RunStart(
-        id=run_id,
-        project=project,
-        experiment=experiment,
-        name=name or run_name(),
-        source=RunSource(source),
-        source_ids=ids,
-        parent_run_id=parent_run_id,
-        sweep_id=sweep_id,
-        description=utf8_text(description),
-        start_time=start_time if start_time is not None else now_ms(),
-        params={} if attach else flat,
-        tags={} if attach else tag_map,
-    )
+    try:
+        start = RunStart(
+            id=run_id,
+            project=project,
+            experiment=experiment,
+            name=name or run_name(),
+            source=source,
+            source_ids=check_json_document(ids, "source_ids"),
+            parent_run_id=parent_run_id,
+            sweep_id=sweep_id,
+            description=utf8_text(description) if isinstance(description, str) else description,
+            start_time=start_time if start_time is not None else now_ms(),
+            params={} if attach else flat,
+            tags={} if attach else tag_map,
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
     uri = resolve_tracking_uri(tracking_uri)
     writer = RunWriter(run_id, _sender(uri, offline=mode == "offline"))
     items: list[Item] = [_creation(start, spec, parts)]
@@ -188,8 +202,6 @@ def _creation(start: RunStart, spec: repro.Capture, parts: frozenset[str]) -> It
 
 
 def _upload(run_id: str, f: repro.ReproFile) -> Write:
-    from runway_core.schemas.writes import UploadWrite
-
     return UploadWrite(run_id=run_id, path=f.path, file=str(f.file), sha256=f.sha256)
 
 

@@ -93,11 +93,22 @@ class ReproInfo:
     files: list[ReproFile] = field(default_factory=list)
 
     def run_fields(self, command: str | None) -> dict[str, Any]:
-        """The ``RunStart`` fields this info fills."""
+        """The ``RunStart`` fields this info fills, cut to the lengths a run holds (a branch
+        name longer than that must not cost the run its creation)."""
         names = ("git_commit", "git_branch", "git_remote", "git_dirty", "host", "user")
         fields = {name: getattr(self, name) for name in names}
         fields.update(python_version=self.python_version, command=command)
-        return {k: v for k, v in fields.items() if v is not None}
+        return {k: _fit(k, v) for k, v in fields.items() if v is not None}
+
+
+def _fit(name: str, value: Any) -> Any:
+    from runway_core.schemas.run import RunBase
+
+    limit = next(
+        (m.max_length for m in RunBase.model_fields[name].metadata if hasattr(m, "max_length")),
+        None,
+    )
+    return value[:limit] if isinstance(value, str) and limit is not None else value
 
 
 def command_line(capture: Capture, parts: frozenset[str]) -> str | None:

@@ -74,3 +74,25 @@ def test_repro_outside_git_and_parts_turned_off(tmp_path: Path) -> None:
         run = client.get_run(done.stdout.strip())
         assert run.command is None and run.python_version is None and run.user is None
         assert client.list_artifacts(run.id) == []
+
+
+def test_a_branch_name_longer_than_a_run_holds_is_cut_not_fatal(
+    tmp_path: Path, live_server
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "train.py").write_text("")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+    branch = "/".join(c * 100 for c in "abc")  # 302 characters; a run holds 250
+    _git(repo, "checkout", "-q", "-b", branch)
+    env = {"RUNWAY_TRACKING_URI": live_server.url, "RUNWAY_SILENT": "true"}
+    done = run_script(repo / "train.py", SCRIPT, "{'packages': False}", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # nothing refused
+    with runway.Client(live_server.url) as client:
+        run = client.get_run(done.stdout.strip())
+        assert run.git_branch == branch[:250] and run.status.value == "finished"
+        paths = {a.path for a in client.list_artifacts(run.id)}
+        assert paths == {"repro/train.py", "repro/git.diff"}  # the script differs from HEAD

@@ -174,3 +174,7 @@ def test_bad_input_to_start_run_is_refused_at_the_call(sqlite_uri: str) -> None:
         tracking.start_run("p", tracking_uri=sqlite_uri, capture={"gitt": False})
     with pytest.raises(InvalidInput, match="status must be"):
         tracking.start_run("p", tracking_uri=sqlite_uri, capture=False).finish("done")
+    with pytest.raises(InvalidInput, match=r"^source: "):
+        tracking.start_run("p", tracking_uri=sqlite_uri, capture=False, source="cron")
+    with pytest.raises(InvalidInput, match=r"source_ids\.x: NaN"):
+        tracking.start_run("p", tracking_uri=sqlite_uri, source_ids={"x": float("nan")})
