@@ -16,6 +16,7 @@ from .guards import RefuseNul
 from .limits import BodySizeLimit
 from .openapi import install_openapi
 from .routes import artifacts, credentials, experiments, health, metrics, projects, runs, search
+from .routes.goals import router as goals_router
 
 API_PREFIX = "/api/v1"
 
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
     for module in (projects, experiments, search, runs, metrics, artifacts, credentials):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(goals_router, prefix=API_PREFIX)
     install_openapi(app)
     return app
 

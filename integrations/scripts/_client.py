@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from runway_core.errors import NotFound
+from runway_core.metrics.goals import Goal, resolve_goal
 from runway_core.schemas import (
     ArchiveMember,
     ArtifactDiff,
@@ -19,6 +20,7 @@ from runway_core.schemas import (
     ArtifactPublic,
     ExperimentPublic,
     ExperimentSummary,
+    MetricGoalPublic,
     MetricSeries,
     ProjectPublic,
     ProjectSummary,
@@ -108,6 +110,24 @@ class Client:
                 if experiment.project_id == project_id:
                     return experiment
             raise
+
+    def metric_goal(self, project: str, key: str) -> MetricGoalPublic:
+        """Which way ``key`` is better in a project: its setting, else the primary metric's
+        goal, else the default by name (``source`` says which)."""
+        found = self.get_project(project)
+        settings = {g.key: g.goal for g in self.store.list_metric_goals(found.id)}
+        goal = resolve_goal(
+            key,
+            settings=settings,
+            primary_metric=found.primary_metric,
+            primary_metric_goal=found.primary_metric_goal,
+        )
+        return MetricGoalPublic(project_id=found.id, key=key, goal=goal.goal, source=goal.source)
+
+    def set_metric_goal(self, project: str, key: str, goal: Goal | None) -> MetricGoalPublic:
+        """Store ``"max"`` or ``"min"`` for ``key`` in a project; ``None`` goes back to the
+        default. Returns the goal then in force."""
+        return self.store.set_metric_goal(self.get_project(project).id, key, goal)
 
     # -- runs ---------------------------------------------------------------------------------
 

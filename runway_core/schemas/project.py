@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
+from runway_core.metrics.goals import Goal, GoalSource
 from runway_core.schemas._common import Schema
-
-Goal = Literal["max", "min"]
 
 
 class ProjectBase(Schema):
     name: str = Field(max_length=250)
     description: str = ""
     primary_metric: str | None = Field(default=None, max_length=250)
-    primary_metric_goal: str = Field(default="max", max_length=8)
 
 
 class ProjectCreate(ProjectBase):
-    primary_metric_goal: Goal = "max"
+    # None: the rule by name decides when the project is stored (val_loss → min, f1 → max).
+    primary_metric_goal: Goal | None = None
 
 
 class ProjectUpdate(Schema):
@@ -30,6 +27,7 @@ class ProjectUpdate(Schema):
 
 
 class ProjectPublic(ProjectBase):
+    primary_metric_goal: str = Field(default="max", max_length=8)  # always stored: max | min
     id: str
     created_at: int
     updated_at: int
@@ -42,3 +40,20 @@ class ProjectSummary(ProjectPublic):
     run_count: int = 0
     last_activity: int | None = None
     best_value: float | None = None
+    best_goal: Goal | None = None  # the goal best_value follows (see metrics.goals)
+
+
+class MetricGoalSet(Schema):
+    """Body of ``PUT /projects/{id}/metric-goals/{key}``."""
+
+    goal: Goal
+
+
+class MetricGoalPublic(Schema):
+    """A metric's goal in a project: a stored setting, or the default that applies without one."""
+
+    project_id: str
+    key: str
+    goal: Goal
+    source: GoalSource = "setting"  # setting | primary metric | name
+    updated_at: int | None = None  # when the setting was stored (None for a default)

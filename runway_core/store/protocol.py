@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
+from runway_core.metrics.goals import Goal
 from runway_core.schemas import (
     ArchiveMember,
     ArtifactDiff,
@@ -23,6 +24,7 @@ from runway_core.schemas import (
     ExperimentUpdate,
     MetricBatch,
     MetricBatchResult,
+    MetricGoalPublic,
     MetricSeries,
     ProjectCreate,
     ProjectPublic,
@@ -108,3 +110,9 @@ class Store(Protocol):
     def delete_credential(self, credential_id: str) -> None: ...
 
     def close(self) -> None: ...
+
+    # metric goals (which way a metric is better in a project; see runway_core.metrics.goals)
+    def set_metric_goal(
+        self, project_id: str, key: str, goal: Goal | None
+    ) -> MetricGoalPublic: ...  # None removes the setting; returns the goal then in force
+    def list_metric_goals(self, project_id: str) -> list[MetricGoalPublic]: ...

@@ -8,6 +8,7 @@ from runway_core.errors import StoreUnavailable
 from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
+from runway_core.store.sql.goals import GoalsMixin
 from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
@@ -15,7 +16,13 @@ from runway_core.store.sql.search import SearchMixin
 
 
 class SqlStore(
-    ProjectsMixin, ExperimentsMixin, RunsMixin, MetricsMixin, SearchMixin, ArtifactsMixin
+    ProjectsMixin,
+    ExperimentsMixin,
+    RunsMixin,
+    MetricsMixin,
+    SearchMixin,
+    ArtifactsMixin,
+    GoalsMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 

@@ -1,0 +1,39 @@
+"""Metric goals of a project: which way each metric is better (lower for a loss, say)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from runway_core.schemas import MetricGoalPublic, MetricGoalSet
+
+from ..deps import StoreDep
+
+router = APIRouter(tags=["projects"])
+BASE = "/projects/{project_id}/metric-goals"
+
+
+class MetricGoalsPublic(BaseModel):
+    data: list[MetricGoalPublic]
+    count: int
+
+
+@router.get(BASE, response_model=MetricGoalsPublic)
+def list_metric_goals(project_id: str, store: StoreDep) -> MetricGoalsPublic:
+    """The goals set for this project; a metric without one follows the primary metric's goal
+    or its name (``val_loss``, ``rmse``, ``latency`` → min; otherwise max)."""
+    data = store.list_metric_goals(project_id)
+    return MetricGoalsPublic(data=data, count=len(data))
+
+
+@router.put(BASE + "/{key:path}", response_model=MetricGoalPublic)
+def set_metric_goal(
+    project_id: str, key: str, body: MetricGoalSet, store: StoreDep
+) -> MetricGoalPublic:
+    return store.set_metric_goal(project_id, key, body.goal)
+
+
+@router.delete(BASE + "/{key:path}", response_model=MetricGoalPublic)
+def reset_metric_goal(project_id: str, key: str, store: StoreDep) -> MetricGoalPublic:
+    """Remove the setting; the answer is the default goal now in force, and where it comes from."""
+    return store.set_metric_goal(project_id, key, None)
