@@ -17,7 +17,7 @@ from typing import Literal
 from runway_core.errors import InvalidInput
 
 Goal = Literal["max", "min"]
-GoalSource = Literal["setting", "primary metric", "name"]
+GoalSource = Literal["setting", "primary_metric", "name"]
 GOALS: tuple[Goal, ...] = ("max", "min")
 
 # Words that make a metric a quantity to minimise, matched against whole word parts of the key
@@ -64,7 +64,7 @@ _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 _REASONS: dict[GoalSource, str] = {
     "setting": "set for this project",
-    "primary metric": "the project's primary metric goal",
+    "primary_metric": "the project's primary metric goal",
     "name": "by name",
 }
 
@@ -111,7 +111,7 @@ def resolve_goal(
     if explicit in GOALS:
         return ResolvedGoal(key, explicit, "setting")  # type: ignore[arg-type]
     if key == primary_metric and primary_metric_goal in GOALS:
-        return ResolvedGoal(key, primary_metric_goal, "primary metric")  # type: ignore[arg-type]
+        return ResolvedGoal(key, primary_metric_goal, "primary_metric")  # type: ignore[arg-type]
     return ResolvedGoal(key, goal_by_name(key), "name")
 
 

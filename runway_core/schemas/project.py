@@ -55,5 +55,5 @@ class MetricGoalPublic(Schema):
     project_id: str
     key: str
     goal: Goal
-    source: GoalSource = "setting"  # setting | primary metric | name
+    source: GoalSource = "setting"  # setting | primary_metric | name
     updated_at: int | None = None  # when the setting was stored (None for a default)

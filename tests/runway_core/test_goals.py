@@ -59,7 +59,7 @@ def test_resolution_order_setting_then_primary_then_name() -> None:
     by_name = resolve_goal("val_loss")
     assert (by_name.goal, by_name.source) == ("min", "name")
     primary = resolve_goal("val_loss", primary_metric="val_loss", primary_metric_goal="max")
-    assert (primary.goal, primary.source) == ("max", "primary metric")
+    assert (primary.goal, primary.source) == ("max", "primary_metric")
     other = resolve_goal("acc", primary_metric="val_loss", primary_metric_goal="min")
     assert (other.goal, other.source) == ("max", "name")
     setting = resolve_goal(

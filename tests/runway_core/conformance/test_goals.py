@@ -88,9 +88,9 @@ def test_set_list_and_reset_a_metric_goal(store: Store) -> None:
     default = store.set_metric_goal(pid, "val_loss", None)  # back to the rule
     assert (default.goal, default.source) == ("min", "name")
     primary = store.set_metric_goal(pid, "acc", None)
-    assert (primary.goal, primary.source) == ("max", "primary metric")
+    assert (primary.goal, primary.source) == ("max", "primary_metric")
     assert store.list_metric_goals(pid) == []
-    assert store.set_metric_goal(pid, "acc", None).source == "primary metric"  # idempotent
+    assert store.set_metric_goal(pid, "acc", None).source == "primary_metric"  # idempotent
     assert _best(store, pid, "val_loss") == [0.2, 0.1]
 
 
