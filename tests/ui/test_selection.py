@@ -106,3 +106,14 @@ def test_project_experiment_row_opens_the_experiment_ticked(seeded, open_page) -
     select(at, ["mlp"], column="experiment")
     no_exception(at)
     assert [t.value for t in at.title] == ["mlp"]
+
+
+def test_a_chosen_order_stays_while_the_user_works_on_the_page(seeded, open_page) -> None:
+    at = open_page("experiment", project="digits", experiment="svm")
+    _order(at).set_value("attributes.start_time asc").run()
+    for names in (["svm-a"], ["svm-a", "svm-c"], ["svm-c"]):  # three more reruns
+        select(at, names)
+        no_exception(at)
+        assert table(at)["name"].tolist() == ["svm-a", "svm-b", "svm-c"]
+        assert _order(at).value == "attributes.start_time asc"
+    assert at.query_params["order"] == "attributes.start_time asc"  # the link keeps it
