@@ -30,12 +30,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     if store is None:
         from runway_core.store.sql import SqlStore
 
-        sql_store = SqlStore(
-            normalize_db_uri(settings.backend_uri), artifacts_uri=settings.artifacts_uri
+        key = settings.secret_key.get_secret_value() if settings.secret_key else None
+        store = SqlStore(
+            normalize_db_uri(settings.backend_uri),
+            artifacts_uri=settings.artifacts_uri,
+            secret_key=key,
         )
-        if settings.secret_key is not None:
-            sql_store.use_secret_key(settings.secret_key.get_secret_value())
-        store = sql_store
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

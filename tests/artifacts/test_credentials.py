@@ -86,12 +86,12 @@ def test_store_keeps_only_ciphertext_and_a_hint(
         store.create_credential(
             "0" * 32, CredentialCreate(name="x", kind="github", secrets={"token": "x"})
         )
-    rotated = store.update_credential_secrets(gh.id, {"token": "ghp_zzzzzzzzzzzz9999"})
+    rotated = store.update_credential_secrets(project.id, gh.id, {"token": "ghp_zzzzzzzzzzzz9999"})
     assert rotated.hint == "ghp_…9999" and rotated.updated_at >= gh.updated_at
-    store.delete_credential(gh.id)
+    store.delete_credential(project.id, gh.id)
     assert [c.name for c in store.list_credentials(project.id)] == ["aws", "misc"]
     with pytest.raises(NotFound):
-        store.delete_credential(gh.id)
+        store.delete_credential(project.id, gh.id)
     store.close()
     stored = database_bytes(db_uri)
     assert b"aws" in stored and b"wJalr" not in stored and b"AKIAIOSFODNN7EXAMPLE" not in stored
