@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from runway_core.config import settings
 from runway_core.errors import InvalidInput
 from runway_core.validation import check_name
 
@@ -34,8 +35,7 @@ MAX_SECRET_LENGTH = 10_000
 
 def default_key_file() -> Path:
     """``RUNWAY_SECRET_KEY_FILE``, else ``~/.runway/secret.key``."""
-    configured = os.environ.get("RUNWAY_SECRET_KEY_FILE")
-    return Path(configured).expanduser() if configured else Path.home() / ".runway" / "secret.key"
+    return settings().secret_key_file.expanduser()
 
 
 def validate_secrets(kind: str, secrets: Mapping[str, Any]) -> dict[str, str]:
@@ -164,7 +164,8 @@ class Cipher:
             raise InvalidInput(
                 "credentials need cryptography: pip install 'runway-tracker[crypto]'"
             ) from exc
-        text = secret_key or os.environ.get("RUNWAY_SECRET_KEY") or ""
+        configured = settings().secret_key
+        text = secret_key or (configured.get_secret_value() if configured else "")
         if not text.strip():
             text = load_or_create_key_file(key_file)
         keys = [Fernet(_fernet_key(part)) for part in text.split(",") if part.strip()]
