@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from runway_core.schemas import CredentialCreate, CredentialPublic
 
@@ -23,6 +23,8 @@ class CredentialsPublic(BaseModel):
 
 
 class CredentialSecrets(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)  # as CredentialCreate: no echo
+
     secrets: dict[str, Any] = Field(repr=False)
 
 

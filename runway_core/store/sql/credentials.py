@@ -22,8 +22,15 @@ class CredentialsMixin(SqlBase):
     def _cipher(self) -> Cipher:
         # Created on first use: a store that never touches credentials needs no key.
         if self._cipher_instance is None:
-            self._cipher_instance = Cipher(self._secret_key)
+            self._cipher_instance = Cipher(
+                self._secret_key, may_create_key_file=self._holds_no_credentials
+            )
         return self._cipher_instance
+
+    def _holds_no_credentials(self) -> bool:
+        """Whether a new embedded key file is harmless: no stored credential needs the old one."""
+        with self._read() as session:
+            return session.exec(select(Credential.id).limit(1)).first() is None
 
     def create_credential(self, project_id: str, credential: CredentialCreate) -> CredentialPublic:
         name = validate_name(credential.name)
