@@ -170,3 +170,12 @@ def test_archives_are_browsed_member_by_member(store: Store, run_id: str) -> Non
     store.log_artifact(run_id, "plain.txt", io.BytesIO(b"not an archive"))
     with pytest.raises(InvalidInput, match="not a zip or tar"):
         store.list_archive(run_id, "plain.txt")
+
+
+def test_paths_with_spaces_and_symbols_round_trip(store: Store, run_id: str) -> None:
+    path = "plots/loss curve #1 (ü) 100%?.png"
+    logged = store.log_artifact(run_id, path, io.BytesIO(b"\x89PNG"))
+    assert logged.path == path and logged.media_type == "image/png"
+    assert store.get_artifact(run_id, path) == logged
+    assert read(store, run_id, path) == b"\x89PNG"
+    assert [a.path for a in store.list_artifacts(run_id, prefix="plots")] == [path]
