@@ -40,7 +40,7 @@ def demo(
 ) -> None:
     """Fill a project with small scikit-learn training runs (digits dataset, no downloads)."""
     _need(("sklearn",), "demo")
-    from runway.ui.demo import run_demo
+    from runway.demo import run_demo
 
     result = run_demo(tracking_uri, project=project)
     typer.echo(
@@ -127,7 +127,7 @@ def up(
 def _demo_once(api_url: str) -> None:
     """Fill the demo project unless an earlier ``up --demo`` already did (restarts stay fast)."""
     import runway
-    from runway.ui.demo import DEMO_PROJECT, run_demo
+    from runway.demo import DEMO_PROJECT, run_demo
 
     with runway.Client(api_url) as client:
         done = [p for p in client.list_projects() if p.name == DEMO_PROJECT and p.run_count]
