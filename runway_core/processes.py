@@ -58,7 +58,7 @@ def require_free_ports(host: str, ports: Sequence[tuple[int, str, str]]) -> None
     if busy:
         found = "; ".join(f"port {p} ({what}) {why}" for p, what, _, why in busy)
         options = " / ".join(dict.fromkeys(opt for _, _, opt, _ in busy))
-        raise InvalidInput(f"{found} — pass {options}", field=busy[0][2].lstrip("-"))
+        raise InvalidInput(f"{found} — pass {options}")
 
 
 def url_of(host: str, port: int) -> str:
