@@ -33,11 +33,14 @@ def serve(
         raise InvalidInput(
             "the server needs its extra: pip install 'runway-tracker[server]'"
         ) from exc
+    from runway_core.processes import require_free_ports
     from runway_core.store.sql import SqlStore
 
     backend = normalize_db_uri(backend_uri)
     store = SqlStore(backend)  # migrates on open
     store.close()
+    # Checked here rather than left to Uvicorn, whose bind error comes after the banner.
+    require_free_ports(host, [(port, "API", "--port")])
     env = dict(os.environ)
     env.update(RUNWAY_BACKEND_URI=backend, RUNWAY_ARTIFACTS_URI=artifacts_uri)
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -52,7 +55,8 @@ def serve(
         sys.executable,
         "-m",
         "uvicorn",
-        "runway.api.app:create_app_from_env",
+        # Each worker of --workers N watches its supervisor and exits when it dies.
+        "runway.api.worker:create_app",
         "--factory",
         "--host",
         host,
