@@ -35,6 +35,7 @@ def serve(
         raise InvalidInput(
             "the server needs its extra: pip install 'runway-tracker[server]'"
         ) from exc
+    from runway_core.processes import require_free_ports
     from runway_core.store.sql import SqlStore
 
     cfg = settings()
@@ -46,6 +47,8 @@ def serve(
     artifacts_uri = artifacts_uri or cfg.artifacts_uri
     store = SqlStore(backend)  # migrates on open
     store.close()
+    # Checked here rather than left to Uvicorn, whose bind error comes after the banner.
+    require_free_ports(host, [(port, "API", "--port")])
     env = dict(os.environ)
     env.update(RUNWAY_BACKEND_URI=backend, RUNWAY_ARTIFACTS_URI=artifacts_uri)
     if server_mode:
@@ -58,7 +61,8 @@ def serve(
         sys.executable,
         "-m",
         "uvicorn",
-        "runway.api.app:create_app_from_env",
+        # Each worker of --workers N watches its supervisor and exits when it dies.
+        "runway.api.worker:create_app",
         "--factory",
         "--host",
         host,
