@@ -77,11 +77,15 @@ def show(project_name: str, name: str) -> None:
     default_order = best_order if primary else orders[0]
     wanted = param("order") or default_order
     col_order, col_params, col_metrics = st.columns([1, 2, 2])
-    order = col_order.selectbox(
-        "Order by",
-        orders,
-        index=orders.index(wanted) if wanted in orders else 0,
-        key=f"runs_order.{experiment.id}",
+    # selectbox is typed Optional, but with an index into a non-empty list it always answers.
+    order = (
+        col_order.selectbox(
+            "Order by",
+            orders,
+            index=orders.index(wanted) if wanted in orders else 0,
+            key=f"runs_order.{experiment.id}",
+        )
+        or orders[0]
     )
     shown_params = col_params.multiselect("Param columns", params, default=params[:DEFAULT_COLUMNS])
     shown_metrics = col_metrics.multiselect(
