@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError
+from runway_core.validation import printable
 
 log = logging.getLogger("runway.api")
 
@@ -33,7 +34,9 @@ _HTTP_CODES = {
 
 
 def error_response(exc: RunwayError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"error": exc.to_dict()})
+    # A message may quote the refused input; a lone surrogate in it could not be sent as UTF-8.
+    body = {k: printable(v) if isinstance(v, str) else v for k, v in exc.to_dict().items()}
+    return JSONResponse(status_code=exc.status, content={"error": body})
 
 
 def _field_name(loc: Sequence[Any]) -> str:

@@ -10,14 +10,18 @@ from runway_core.schemas._common import Schema
 
 
 class MetricSeriesIn(Schema):
-    """One key of a columnar batch; ``None`` in values means NaN (JSON has no NaN).
+    """One key of a columnar batch; ``None`` in values means NaN (JSON has no NaN), and ±infinity
+    is stored as NaN (summaries' min and max are over the finite values).
 
     Strict: ``"1.5"``, ``true`` or ``1.0`` as a step are refused, not silently converted.
     """
 
     steps: list[StrictInt] | None = None
     timestamps: list[StrictInt] | None = None
-    values: list[Annotated[float, Strict()] | None]
+    values: list[Annotated[float, Strict()] | None] = Field(
+        description="null (or a bare NaN) is NaN; ±Infinity (or a number beyond the float range "
+        "such as 1e999) is stored as NaN"
+    )
 
 
 class MetricBatch(Schema):

@@ -16,7 +16,7 @@ from runway_core.search.parser import parse_filter
 from runway_core.search.sort import SortPlan, SortValue, sort_plan
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.runs import load_run_publics
-from runway_core.validation import check_text
+from runway_core.validation import check_text, check_utf8
 
 MAX_EXPERIMENTS = 1000
 
@@ -28,6 +28,10 @@ class SearchMixin(SqlBase):
         Runs without the sort metric/param/tag come last in both directions; ties are broken
         by run id, so paging by ``next_page_token`` returns every match exactly once.
         """
+        # Refused as the API refuses them (the parser would say InvalidFilter instead).
+        check_utf8(search.filter, "filter")
+        for i, item in enumerate(search.order_by):
+            check_utf8(item, f"order_by.{i}")
         keys = parse_order_by(search.order_by or DEFAULT_ORDER)
         filters = plan_filter(parse_filter(search.filter), self.dialect)
         plan = sort_plan(keys, filters)
