@@ -27,3 +27,8 @@ class RunSearch(Schema):
 class RunPage(Schema):
     runs: list[RunPublic]
     next_page_token: str | None = None
+    hints: list[str] = Field(
+        default_factory=list,
+        description="why an empty first page may be empty: a key of the filter that no run in "
+        "scope has, and the nearest keys that runs do have",
+    )
