@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -30,6 +29,7 @@ from runway_core.validation import LONE_SURROGATE, printable
 
 from .errors import error_response
 from .limits import is_artifact_upload
+from .routemap import app_routes
 
 # A control character (C0, DEL, C1) or a lone surrogate (an undecodable byte, after decoding with
 # surrogateescape).
@@ -41,22 +41,9 @@ _MARK = "\ue000"
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(prefix, route) for every route with a ``path_regex``, through included routers (FastAPI
-    keeps those nested, with their prefix, rather than copying their routes)."""
-    for route in routes:
-        if getattr(route, "path_regex", None) is not None:
-            yield prefix, route
-        elif getattr(route, "original_router", None) is not None:
-            context = getattr(route, "include_context", None)
-            inner = prefix + str(getattr(context, "prefix", ""))
-            yield from _routes(route.original_router.routes, inner)
-
-
 def _path_param(scope: Scope, path: str) -> str:
     """The name of the path parameter holding ``_MARK`` in ``path`` (``path`` if none does)."""
-    app = scope.get("app")
-    for prefix, route in _routes(getattr(getattr(app, "router", None), "routes", ())):
+    for prefix, route in app_routes(scope.get("app")):
         if not path.startswith(prefix):
             continue
         match = route.path_regex.match(path[len(prefix) :])

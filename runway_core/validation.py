@@ -22,6 +22,8 @@ MAX_TAG_VALUE_LENGTH = 5000
 # "opt.lr", and nothing that needs quoting in the search language beyond spaces.
 _KEY_RE = re.compile(r"[\w.\-/ :]+")
 INT64_MAX = 2**63 - 1
+# Times are integers every JSON reader holds exactly (JavaScript's 2^53-1 ms: the year 287,396).
+MAX_EPOCH_MS = 2**53 - 1
 # PostgreSQL cannot store NUL in text, so every store refuses it (SQLite would keep it).
 _NUL = "\x00"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -56,10 +58,10 @@ def check_text(value: Any, field: str) -> Any:
 
 
 def check_epoch_ms(value: Any, field: str) -> Any:
-    """A time in epoch milliseconds: an integer the database can hold (0 … 2^63-1), or None."""
-    if value is not None and not 0 <= value <= INT64_MAX:
+    """A time in epoch milliseconds: an integer any JSON reader holds exactly (0 … 2^53-1)."""
+    if value is not None and not 0 <= value <= MAX_EPOCH_MS:
         raise InvalidInput(
-            f"{field} must be epoch milliseconds between 0 and 2^63-1, got {value!r}", field=field
+            f"{field} must be epoch milliseconds between 0 and 2^53-1, got {value!r}", field=field
         )
     return value
 

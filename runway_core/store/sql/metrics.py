@@ -17,7 +17,7 @@ from runway_core.models._common import now_ms
 from runway_core.schemas import MetricBatch, MetricBatchResult, MetricSeries, MetricSeriesIn
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.slices import in_slices
-from runway_core.validation import check_key, check_text
+from runway_core.validation import MAX_EPOCH_MS, check_key, check_text
 
 INT64_MAX = 2**63 - 1
 MAX_POINTS_PER_BATCH = 1_000_000
@@ -51,11 +51,13 @@ class _Prepared:
         self.last = None if math.isnan(values[best]) else values[best]
 
 
-def _check_range(items: list[int], field: str, *, minimum: int) -> list[int]:
-    if min(items) < minimum or max(items) > INT64_MAX:
-        i, v = next((i, v) for i, v in enumerate(items) if not minimum <= v <= INT64_MAX)
+def _check_range(
+    items: list[int], field: str, *, minimum: int, maximum: int = INT64_MAX
+) -> list[int]:
+    if min(items) < minimum or max(items) > maximum:
+        i, v = next((i, v) for i, v in enumerate(items) if not minimum <= v <= maximum)
         raise InvalidInput(
-            f"{field}[{i}] must be an integer between {minimum} and 2^63-1, got {v!r}",
+            f"{field}[{i}] must be an integer between {minimum} and {maximum}, got {v!r}",
             field=f"{field}.{i}",
         )
     return items
@@ -77,13 +79,19 @@ def _prepare(key: str, series: MetricSeriesIn, next_step: int, now: int) -> _Pre
     # One rule on every path (as the SDK does): ±inf is stored as NaN; null is NaN. ``v - v`` is
     # 0.0 only for a finite number (inf - inf and NaN - NaN are NaN).
     values = [v if v is not None and v - v == 0.0 else math.nan for v in series.values]
+    if series.steps is None and next_step + n - 1 > INT64_MAX:
+        raise InvalidInput(
+            f"{field}: the series' last step is near 2^63-1; its next steps cannot be counted on "
+            "from there (send steps)",
+            field=f"{field}.steps",
+        )
     steps = (
         _check_range(series.steps, f"{field}.steps", minimum=-INT64_MAX)
         if series.steps is not None
         else list(range(next_step, next_step + n))
     )
     stamps = (
-        _check_range(series.timestamps, f"{field}.timestamps", minimum=0)
+        _check_range(series.timestamps, f"{field}.timestamps", minimum=0, maximum=MAX_EPOCH_MS)
         if series.timestamps is not None
         else [now] * n
     )
