@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from runway_core import __version__
+from runway_core import __version__, config
 from runway_core.config import Settings, normalize_db_uri
+from runway_core.credentials import require_server_key
 from runway_core.store import Store
 
 from .errors import install_error_handlers
@@ -21,21 +22,26 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the app over ``store``, or over a ``SqlStore`` opened (and migrated) from settings.
+    """Build the app over ``store``, or over a ``SqlStore`` opened (and migrated) from settings
+    (by default this process's ``RUNWAY_*`` settings).
 
-    A store passed in stays the caller's to close; one opened here is closed on shutdown.
+    Every way of starting the app passes here, so the checks that guard a team server are here:
+    in server mode it is not built without a valid ``RUNWAY_SECRET_KEY``, and a malformed key
+    fails now rather than at the first credential. A store passed in stays the caller's to
+    close; one opened here is closed on shutdown.
     """
-    settings = settings or Settings()
+    settings = settings or config.settings()
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    require_server_key(key, settings.server_mode)
     owns_store = store is None
     if store is None:
         from runway_core.store.sql import SqlStore
 
-        sql_store = SqlStore(
-            normalize_db_uri(settings.backend_uri), artifacts_uri=settings.artifacts_uri
+        store = SqlStore(
+            normalize_db_uri(settings.backend_uri),
+            artifacts_uri=settings.artifacts_uri,
+            secret_key=key,
         )
-        if settings.secret_key is not None:
-            sql_store.use_secret_key(settings.secret_key.get_secret_value())
-        store = sql_store
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -65,4 +71,4 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory``: settings from ``RUNWAY_*`` variables."""
-    return create_app(Settings())
+    return create_app(config.settings())

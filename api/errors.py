@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError
+from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError, ServerMisconfigured
 from runway_core.validation import printable
 
 from .routemap import allowed_methods
@@ -39,6 +39,10 @@ def error_response(exc: RunwayError) -> JSONResponse:
     # A message may quote the refused input; a lone surrogate in it could not be sent as UTF-8.
     body = {k: printable(v) if isinstance(v, str) else v for k, v in exc.to_dict().items()}
     return JSONResponse(status_code=exc.status, content={"error": body})
+
+
+# A refused value under one of these is never repeated in a message: it may be a secret.
+SECRET_FIELDS = frozenset({"secrets", "secret", "secret_key", "token", "password"})
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -67,7 +71,11 @@ def invalid_input_from_errors(errors: Sequence[Any]) -> InvalidInput:
     message = f"{field}: {first.get('msg', 'invalid value')}"
     if first.get("type") == "missing":
         message = f"{field}: field required"
-    elif "input" in first and not isinstance(first["input"], (dict, list)):
+    elif (
+        "input" in first
+        and not isinstance(first["input"], (dict, list))
+        and not SECRET_FIELDS.intersection(map(str, first.get("loc", ())))
+    ):
         message += f" (got {first['input']!r:.80})"
     more = len(errors) - 1
     if more:
@@ -75,9 +83,15 @@ def invalid_input_from_errors(errors: Sequence[Any]) -> InvalidInput:
     return InvalidInput(message, field=field)
 
 
-async def _runway_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _runway_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RunwayError)
-    if exc.status >= 500:
+    if isinstance(exc, ServerMisconfigured):
+        # Every request fails the same way until an operator acts: say it once per app, loudly.
+        reported: set[str] = request.app.state.reported_errors
+        if exc.message not in reported:
+            reported.add(exc.message)
+            log.error("%s: %s", exc.code, exc.message)
+    elif exc.status >= 500:
         log.warning("%s: %s", exc.code, exc.message)
     return error_response(exc)
 
@@ -119,6 +133,7 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.state.reported_errors = set()
     app.add_exception_handler(RunwayError, _runway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

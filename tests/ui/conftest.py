@@ -89,7 +89,7 @@ def seed(uri: str, artifacts_uri: str | None = None) -> Seeded:
                     run.id,
                     RunUpdate(status=RunStatus.finished, end_time=1_700_000_030_000 + i * 60_000),
                 )
-        from runway.ui.demo import _heatmap_png
+        from runway.demo import _heatmap_png
 
         png = _heatmap_png([[3, 0], [1, 2]])
         store.log_artifact(out.runs["svm-b"], "plots/confusion.png", io.BytesIO(png))

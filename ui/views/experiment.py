@@ -73,8 +73,12 @@ def show(project_name: str, name: str) -> None:
         else orders[0]
     )
     col_order, col_params, col_metrics = st.columns([1, 2, 2])
-    order = col_order.selectbox(
-        "Order by", orders, index=orders.index(default_order) if default_order in orders else 0
+    # selectbox is typed Optional, but with an index into a non-empty list it always answers.
+    order = (
+        col_order.selectbox(
+            "Order by", orders, index=orders.index(default_order) if default_order in orders else 0
+        )
+        or orders[0]
     )
     shown_params = col_params.multiselect("Param columns", params, default=params[:DEFAULT_COLUMNS])
     shown_metrics = col_metrics.multiselect(

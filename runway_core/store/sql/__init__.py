@@ -19,14 +19,24 @@ class SqlStore(
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 
-    def __init__(self, uri: str, *, artifacts_uri: str | None = None, migrate: bool = True):
+    def __init__(
+        self,
+        uri: str,
+        *,
+        artifacts_uri: str | None = None,
+        secret_key: str | None = None,
+        migrate: bool = True,
+    ):
+        """``secret_key``: Fernet key(s) for credentials; by default ``RUNWAY_SECRET_KEY``, else
+        the embedded default's key file (see ``runway_core.credentials``)."""
         self.uri = uri
         self._engine = make_engine(uri)
         self._artifacts_uri = artifacts_uri
+        self._secret_key = secret_key
         if migrate:
-            self.migrate()
+            self._migrate()
 
-    def migrate(self) -> None:
+    def _migrate(self) -> None:
         try:
             migrate(self._engine)
         except OperationalError as exc:

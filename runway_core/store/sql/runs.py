@@ -239,10 +239,10 @@ class RunsMixin(SqlBase):
             session.flush()
             public = load_run_publics(session, [run])[0]
         if status.is_terminal:
-            self.compact_metrics(run_id)
+            self._compact_metrics(run_id)
         return public
 
-    def compact_metrics(self, run_id: str) -> int:
+    def _compact_metrics(self, run_id: str) -> int:
         """Merge the run's small metric chunks (done when it ends); returns chunks rewritten."""
         with self._write() as session:
             # Row lock on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers), so

@@ -1,4 +1,5 @@
-"""``runway demo``: small real scikit-learn runs on the bundled digits dataset, logged by the SDK.
+"""``runway.demo``: small real scikit-learn runs on the bundled digits dataset, logged by the SDK
+(what ``runway demo`` and ``runway up --demo`` run; a training script, not dashboard code).
 
 Three experiments: an SVM grid over C and gamma (curves over training-set size), an MLP
 trained epoch by epoch with ``partial_fit`` (learning curves), and random forests grown
