@@ -13,7 +13,7 @@ from runway_core.credentials import require_server_key
 from runway_core.store import Store
 
 from .errors import install_error_handlers
-from .guards import RefuseNul
+from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
 from .openapi import install_openapi
 from .routes import artifacts, credentials, experiments, health, metrics, projects, runs, search
@@ -59,8 +59,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = store
     install_error_handlers(app)
+    # Added first, so it runs inside the size limit and never buffers an oversized body.
+    app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RefuseNul)
     app.include_router(health.router)
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
     for module in (projects, experiments, search, runs, metrics, artifacts, credentials):

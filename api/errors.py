@@ -17,6 +17,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError, ServerMisconfigured
+from runway_core.validation import printable
+
+from .routemap import allowed_methods
 
 log = logging.getLogger("runway.api")
 
@@ -33,7 +36,9 @@ _HTTP_CODES = {
 
 
 def error_response(exc: RunwayError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"error": exc.to_dict()})
+    # A message may quote the refused input; a lone surrogate in it could not be sent as UTF-8.
+    body = {k: printable(v) if isinstance(v, str) else v for k, v in exc.to_dict().items()}
+    return JSONResponse(status_code=exc.status, content={"error": body})
 
 
 # A refused value under one of these is never repeated in a message: it may be a secret.
@@ -102,10 +107,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"no route {request.method} {request.url.path}"
         body: dict[str, Any] = {"code": "NOT_FOUND", "message": message}
     elif exc.status_code == 405:
+        # Every method of the path, not only those of the one route routing tried first.
+        allowed = allowed_methods(request.app, request.url.path)
         body = {
             "code": "METHOD_NOT_ALLOWED",
-            "message": f"method {request.method} is not allowed on {request.url.path}",
+            "message": f"method {request.method} is not allowed on {request.url.path}; "
+            f"allowed: {', '.join(allowed)}",
         }
+        headers = {"Allow": ", ".join(allowed)}
+        return JSONResponse(status_code=405, content={"error": body}, headers=headers)
     elif exc.status_code == 400:
         # FastAPI's own 400 is a body it could not decode (e.g. JSON nested past the parser's
         # depth): bad input like any other, so the same code and field as a validation error.

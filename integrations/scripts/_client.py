@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -36,11 +37,20 @@ _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class RunList(list[RunPublic]):
-    """A page of runs; ``next_page_token`` fetches the next one, ``to_pandas()`` makes a table."""
+    """A page of runs; ``next_page_token`` fetches the next one, ``to_pandas()`` makes a table.
 
-    def __init__(self, runs: Iterable[RunPublic] = (), next_page_token: str | None = None):
+    ``hints`` says why an empty page may be empty (a filter key no run has, and near ones).
+    """
+
+    def __init__(
+        self,
+        runs: Iterable[RunPublic] = (),
+        next_page_token: str | None = None,
+        hints: Sequence[str] = (),
+    ):
         super().__init__(runs)
         self.next_page_token = next_page_token
+        self.hints = list(hints)
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per run: attributes, ``params.*``, ``metrics.*`` (last value), ``tags.*``."""
@@ -144,7 +154,8 @@ class Client:
         include_data: bool = True,
     ) -> RunList:
         """Runs of a whole project, or of some of its experiments (names need ``project``; ids
-        do not), matching ``filter`` in the search language, sorted by ``order_by``."""
+        do not), matching ``filter`` in the search language, sorted by ``order_by``. When the
+        filter names a key no run has, the result's ``hints`` say so (and a warning is shown)."""
         project_id = self.get_project(project).id if project else None
         experiment_ids = [self._experiment_id(project_id, e) for e in experiments or ()]
         page = self.store.search_runs(
@@ -159,7 +170,9 @@ class Client:
                 include_data=include_data,
             )
         )
-        return RunList(page.runs, page.next_page_token)
+        if page.hints:
+            warnings.warn("; ".join(page.hints), UserWarning, stacklevel=2)
+        return RunList(page.runs, page.next_page_token, page.hints)
 
     def get_run(self, run_id: str) -> RunPublic:
         return self.store.get_run(run_id)

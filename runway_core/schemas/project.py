@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from runway_core.metrics.goals import Goal, GoalSource
 from runway_core.schemas._common import Schema
+from runway_core.schemas._rules import KEY_OR_EMPTY, MAX_KEY_LENGTH, Name
 
 
 class ProjectBase(Schema):
-    name: str = Field(max_length=250)
+    name: Name
     description: str = ""
-    primary_metric: str | None = Field(default=None, max_length=250)
+    primary_metric: str | None = Field(
+        default=None, max_length=MAX_KEY_LENGTH, json_schema_extra={"pattern": KEY_OR_EMPTY}
+    )
 
 
 class ProjectCreate(ProjectBase):
@@ -20,10 +24,14 @@ class ProjectCreate(ProjectBase):
 
 
 class ProjectUpdate(Schema):
-    name: str | None = None
-    description: str | None = None
-    primary_metric: str | None = None
-    primary_metric_goal: Goal | None = None
+    """Fields to change; ``name``, ``description`` and the goal may be left out, never null."""
+
+    name: Name | SkipJsonSchema[None] = None
+    description: str | SkipJsonSchema[None] = None
+    primary_metric: str | None = Field(
+        default=None, max_length=MAX_KEY_LENGTH, json_schema_extra={"pattern": KEY_OR_EMPTY}
+    )
+    primary_metric_goal: Goal | SkipJsonSchema[None] = None
 
 
 class ProjectPublic(ProjectBase):

@@ -16,6 +16,7 @@ from runway_core.models._common import new_id, now_ms
 from runway_core.schemas import MetricSummaryPublic, RunCreate, RunPublic, RunStatus, RunUpdate
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.compaction import compact_series, series_keys
+from runway_core.store.sql.slices import in_slices
 from runway_core.validation import (
     check_epoch_ms,
     check_json_document,
@@ -283,8 +284,9 @@ class RunsMixin(SqlBase):
             run = self._live_run(session, run_id)
             existing = {
                 p.key: p
+                for part in in_slices(list(flat))
                 for p in session.exec(
-                    select(Param).where(Param.run_id == run_id, col(Param.key).in_(list(flat)))
+                    select(Param).where(Param.run_id == run_id, col(Param.key).in_(part))
                 ).all()
             }
             for key, value in flat.items():
@@ -312,8 +314,9 @@ class RunsMixin(SqlBase):
                     run = self._live_run(session, run_id)
                     existing = {
                         t.key: t
+                        for part in in_slices(list(clean))
                         for t in session.exec(
-                            select(Tag).where(Tag.run_id == run_id, col(Tag.key).in_(list(clean)))
+                            select(Tag).where(Tag.run_id == run_id, col(Tag.key).in_(part))
                         ).all()
                     }
                     for key, value in clean.items():
