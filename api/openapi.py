@@ -104,7 +104,9 @@ def _path_parameters(operation: dict[str, Any]) -> None:
     """Path parameters carry no control character and are not empty (``guards``)."""
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "path":
-            parameter["schema"] = {**parameter["schema"], "minLength": 1, "pattern": PATH_SEGMENT}
+            # A route may state a stricter pattern of its own (a metric key, say).
+            pattern = parameter["schema"].get("pattern", PATH_SEGMENT)
+            parameter["schema"] = {**parameter["schema"], "minLength": 1, "pattern": pattern}
 
 
 def _limits(components: dict[str, Any], settings: Settings) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from runway_core.schemas import MetricGoalPublic, MetricGoalSet
+from runway_core.schemas._rules import KEY, MAX_KEY_LENGTH
 
 from ..deps import StoreDep
 
 router = APIRouter(tags=["projects"])
 BASE = "/projects/{project_id}/metric-goals"
+# The store checks the key (a 400 naming it); the schema says which keys it takes.
+MetricKey = Annotated[str, Path(json_schema_extra={"pattern": KEY, "maxLength": MAX_KEY_LENGTH})]
 
 
 class MetricGoalsPublic(BaseModel):
@@ -28,12 +33,12 @@ def list_metric_goals(project_id: str, store: StoreDep) -> MetricGoalsPublic:
 
 @router.put(BASE + "/{key:path}", response_model=MetricGoalPublic)
 def set_metric_goal(
-    project_id: str, key: str, body: MetricGoalSet, store: StoreDep
+    project_id: str, key: MetricKey, body: MetricGoalSet, store: StoreDep
 ) -> MetricGoalPublic:
     return store.set_metric_goal(project_id, key, body.goal)
 
 
 @router.delete(BASE + "/{key:path}", response_model=MetricGoalPublic)
-def reset_metric_goal(project_id: str, key: str, store: StoreDep) -> MetricGoalPublic:
+def reset_metric_goal(project_id: str, key: MetricKey, store: StoreDep) -> MetricGoalPublic:
     """Remove the setting; the answer is the default goal now in force, and where it comes from."""
     return store.set_metric_goal(project_id, key, None)
