@@ -7,12 +7,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from runway_core import __version__
+from runway_core import __version__, config
 from runway_core.config import Settings, normalize_db_uri
+from runway_core.credentials import require_server_key
 from runway_core.store import Store
 
 from .errors import install_error_handlers
-from .guards import RefuseNul
+from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
 from .openapi import install_openapi
 from .routes import (
@@ -26,26 +27,32 @@ from .routes import (
     search,
     writes,
 )
+from .routes.goals import router as goals_router
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the app over ``store``, or over a ``SqlStore`` opened (and migrated) from settings.
+    """Build the app over ``store``, or over a ``SqlStore`` opened (and migrated) from settings
+    (by default this process's ``RUNWAY_*`` settings).
 
-    A store passed in stays the caller's to close; one opened here is closed on shutdown.
+    Every way of starting the app passes here, so the checks that guard a team server are here:
+    in server mode it is not built without a valid ``RUNWAY_SECRET_KEY``, and a malformed key
+    fails now rather than at the first credential. A store passed in stays the caller's to
+    close; one opened here is closed on shutdown.
     """
-    settings = settings or Settings()
+    settings = settings or config.settings()
+    key = settings.secret_key.get_secret_value() if settings.secret_key else None
+    require_server_key(key, settings.server_mode)
     owns_store = store is None
     if store is None:
         from runway_core.store.sql import SqlStore
 
-        sql_store = SqlStore(
-            normalize_db_uri(settings.backend_uri), artifacts_uri=settings.artifacts_uri
+        store = SqlStore(
+            normalize_db_uri(settings.backend_uri),
+            artifacts_uri=settings.artifacts_uri,
+            secret_key=key,
         )
-        if settings.secret_key is not None:
-            sql_store.use_secret_key(settings.secret_key.get_secret_value())
-        store = sql_store
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -62,16 +69,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = store
     install_error_handlers(app)
+    # Added first, so it runs inside the size limit and never buffers an oversized body.
+    app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RefuseNul)
     app.include_router(health.router)
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
     for module in (projects, experiments, search, runs, metrics, artifacts, credentials, writes):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(goals_router, prefix=API_PREFIX)
     install_openapi(app)
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory``: settings from ``RUNWAY_*`` variables."""
-    return create_app(Settings())
+    return create_app(config.settings())

@@ -16,7 +16,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError
+from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError, ServerMisconfigured
+from runway_core.validation import printable
+
+from .routemap import allowed_methods
 
 log = logging.getLogger("runway.api")
 
@@ -33,7 +36,13 @@ _HTTP_CODES = {
 
 
 def error_response(exc: RunwayError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"error": exc.to_dict()})
+    # A message may quote the refused input; a lone surrogate in it could not be sent as UTF-8.
+    body = {k: printable(v) if isinstance(v, str) else v for k, v in exc.to_dict().items()}
+    return JSONResponse(status_code=exc.status, content={"error": body})
+
+
+# A refused value under one of these is never repeated in a message: it may be a secret.
+SECRET_FIELDS = frozenset({"secrets", "secret", "secret_key", "token", "password"})
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -62,7 +71,11 @@ def invalid_input_from_errors(errors: Sequence[Any]) -> InvalidInput:
     message = f"{field}: {first.get('msg', 'invalid value')}"
     if first.get("type") == "missing":
         message = f"{field}: field required"
-    elif "input" in first and not isinstance(first["input"], (dict, list)):
+    elif (
+        "input" in first
+        and not isinstance(first["input"], (dict, list))
+        and not SECRET_FIELDS.intersection(map(str, first.get("loc", ())))
+    ):
         message += f" (got {first['input']!r:.80})"
     more = len(errors) - 1
     if more:
@@ -70,9 +83,15 @@ def invalid_input_from_errors(errors: Sequence[Any]) -> InvalidInput:
     return InvalidInput(message, field=field)
 
 
-async def _runway_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _runway_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RunwayError)
-    if exc.status >= 500:
+    if isinstance(exc, ServerMisconfigured):
+        # Every request fails the same way until an operator acts: say it once per app, loudly.
+        reported: set[str] = request.app.state.reported_errors
+        if exc.message not in reported:
+            reported.add(exc.message)
+            log.error("%s: %s", exc.code, exc.message)
+    elif exc.status >= 500:
         log.warning("%s: %s", exc.code, exc.message)
     return error_response(exc)
 
@@ -88,10 +107,15 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         message = f"no route {request.method} {request.url.path}"
         body: dict[str, Any] = {"code": "NOT_FOUND", "message": message}
     elif exc.status_code == 405:
+        # Every method of the path, not only those of the one route routing tried first.
+        allowed = allowed_methods(request.app, request.url.path)
         body = {
             "code": "METHOD_NOT_ALLOWED",
-            "message": f"method {request.method} is not allowed on {request.url.path}",
+            "message": f"method {request.method} is not allowed on {request.url.path}; "
+            f"allowed: {', '.join(allowed)}",
         }
+        headers = {"Allow": ", ".join(allowed)}
+        return JSONResponse(status_code=405, content={"error": body}, headers=headers)
     elif exc.status_code == 400:
         # FastAPI's own 400 is a body it could not decode (e.g. JSON nested past the parser's
         # depth): bad input like any other, so the same code and field as a validation error.
@@ -109,6 +133,7 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.state.reported_errors = set()
     app.add_exception_handler(RunwayError, _runway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,19 +1,73 @@
-"""Request body size limit (``settings.max_body_bytes``) answered with the API's 413 error body.
+"""Limits on the size of a request, answered with the API's 413 error body naming the setting.
 
-Content-Length is checked before anything is read; a body without one (chunked) is counted as it
-streams. FastAPI turns an exception raised while it reads a body into a 400, so the middleware
-also replaces whatever response follows an overrun with the 413.
+* The body size (``RUNWAY_MAX_BODY_BYTES``): Content-Length is checked before anything is read; a
+  body without one (chunked) is counted as it streams. FastAPI turns an exception raised while
+  it reads a body into a 400, so the middleware also replaces whatever response follows an
+  overrun with the 413.
+* Counts (``RUNWAY_MAX_BATCH_KEYS`` keys of metrics, params or tags per run in one request,
+  ``RUNWAY_MAX_BULK_RUNS`` runs in one registration): a request the server would hold in memory
+  and write in one transaction stays bounded, and clients are told to split it, not to retry it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runway_core.config import Settings
 from runway_core.errors import PayloadTooLarge
+from runway_core.schemas import RunCreate
 
 from .errors import error_response
+
+KEYS_SETTING = "RUNWAY_MAX_BATCH_KEYS"
+RUNS_SETTING = "RUNWAY_MAX_BULK_RUNS"
+
+
+def _over(count: int, limit: int, what: str, setting: str, field: str) -> None:
+    if count > limit:
+        raise PayloadTooLarge(
+            f"{field}: {count} {what} in one request; the limit is {limit} ({setting}); "
+            "send them in several requests",
+            field=field,
+        )
+
+
+def _leaves(params: Mapping[str, Any]) -> int:
+    """How many params a (possibly nested) dict holds once flattened to dotted keys."""
+    count = 0
+    stack: list[Mapping[str, Any]] = [params]
+    while stack:
+        for value in stack.pop().values():
+            if isinstance(value, Mapping):
+                stack.append(value)
+            else:
+                count += 1
+    return count
+
+
+def check_params(params: Mapping[str, Any], settings: Settings, field: str = "params") -> None:
+    _over(_leaves(params), settings.max_batch_keys, "params", KEYS_SETTING, field)
+
+
+def check_tags(tags: Mapping[str, Any], settings: Settings, field: str = "tags") -> None:
+    _over(len(tags), settings.max_batch_keys, "tags", KEYS_SETTING, field)
+
+
+def check_metric_keys(metrics: Mapping[str, Any], settings: Settings) -> None:
+    _over(len(metrics), settings.max_batch_keys, "metric keys", KEYS_SETTING, "metrics")
+
+
+def check_runs(runs: Sequence[RunCreate], settings: Settings) -> None:
+    """A registration of ``runs``: how many, and each one's params and tags."""
+    _over(len(runs), settings.max_bulk_runs, "runs", RUNS_SETTING, "runs")
+    for i, run in enumerate(runs):
+        prefix = f"runs.{i}." if len(runs) > 1 else ""
+        check_params(run.params, settings, prefix + "params")
+        check_tags(run.tags, settings, prefix + "tags")
 
 
 def _too_large(limit: int, size: int | None = None) -> PayloadTooLarge:
@@ -28,7 +82,8 @@ def _too_large(limit: int, size: int | None = None) -> PayloadTooLarge:
 _ARTIFACT_UPLOAD = re.compile(r"^/api/v1/runs/[^/]+/artifacts/.+")
 
 
-def _is_artifact_upload(scope: Scope) -> bool:
+def is_artifact_upload(scope: Scope) -> bool:
+    """``PUT /api/v1/runs/{id}/artifacts/{path}``: a raw upload, streamed and never buffered."""
     return scope.get("method") == "PUT" and bool(_ARTIFACT_UPLOAD.match(scope.get("path", "")))
 
 
@@ -38,7 +93,7 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _is_artifact_upload(scope):
+        if scope["type"] != "http" or is_artifact_upload(scope):
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from runway_core.schemas import ExperimentSummary, ProjectSummary, RunCreate, RunPublic
+from runway_core.schemas._rules import params_schema, tags_schema
 
 
 class ProjectsPublic(BaseModel):
@@ -33,12 +34,12 @@ class RunsPublic(BaseModel):
 class ParamsLog(BaseModel):
     """Params to add to a run; nested dicts are flattened to dotted keys."""
 
-    params: dict[str, Any]
-    overwrite: bool = Field(False, description="allow changing the value of a logged param")
+    params: dict[str, Any] = Field(json_schema_extra=params_schema)
+    overwrite: StrictBool = Field(False, description="allow changing the value of a logged param")
 
 
 class TagsSet(BaseModel):
-    tags: dict[str, str]
+    tags: dict[str, str] = Field(json_schema_extra=tags_schema)
 
 
 class Health(BaseModel):

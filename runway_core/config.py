@@ -7,6 +7,7 @@ may call it freely. An invalid value is one ``InvalidInput`` naming the variable
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -31,7 +32,8 @@ def _runway_home() -> Path:
 class Settings(BaseSettings):
     """Every field can be set as ``RUNWAY_<NAME>`` (e.g. ``RUNWAY_TRACKING_URI``)."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+    # An empty variable (``RUNWAY_MODE=``) means unset, as ``${VAR:-default}`` does in a shell.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", env_ignore_empty=True)
 
     # -- where data goes --------------------------------------------------------------------
     tracking_uri: str | None = Field(
@@ -59,7 +61,9 @@ class Settings(BaseSettings):
         description="the embedded default's generated key",
     )
     server_mode: bool = Field(
-        False, description="serve a team: require a secret key (a public bind implies it)"
+        False,
+        description="serve a team: require a secret key (runway server sets it for a public "
+        "bind; the variable can only turn it on)",
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="largest JSON request body")
     max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
@@ -104,6 +108,16 @@ def settings_error(exc: ValidationError) -> InvalidInput:
 
 # "localhost:5000", "10.0.0.5:5000/", "tracker.internal:80/x": a server address missing http://.
 _HOST_PORT_RE = re.compile(r"^[A-Za-z0-9][\w.-]*:\d{1,5}(/.*)?$")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` serves this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to a public interface
+        return False
 
 
 def is_http(uri: str) -> bool:

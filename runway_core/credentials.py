@@ -1,26 +1,28 @@
 """Credentials: per-kind validation, Fernet encryption at rest and masked hints.
 
-The key comes from ``RUNWAY_SECRET_KEY`` (a Fernet key, or any passphrase of 16+ characters,
-or several separated by commas to rotate: the first encrypts, all decrypt). Without one, the
-embedded default generates a key once into ``~/.runway/secret.key`` (mode 0600; the path
-can be changed with ``RUNWAY_SECRET_KEY_FILE``) — kept apart from
-the database so a copied database file or backup does not carry the key that opens it. A server
-in server mode (bound to a non-localhost host) refuses to start without ``RUNWAY_SECRET_KEY``.
+The key comes from ``RUNWAY_SECRET_KEY``: a Fernet key (``runway secret-key`` prints a new one),
+or several separated by commas to rotate (the first encrypts, all decrypt). Passphrases are
+refused: a key is 32 random bytes, not something derived from words. Without one, the embedded
+default generates a key into ``~/.runway/secret.key`` (mode 0600; ``RUNWAY_SECRET_KEY_FILE``
+moves it), kept apart from the database so a copied database file or backup does not carry the
+key that opens it; the file is only created while the database holds no credentials, so a lost
+file is reported rather than silently replaced. A server in server mode refuses to start
+without ``RUNWAY_SECRET_KEY``. A credential no configured key opens is ``ServerMisconfigured``
+(500): the operator's to fix, not the client's. Error messages never repeat a secret or a key.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from runway_core.errors import InvalidInput
+from runway_core.config import settings
+from runway_core.errors import InvalidInput, RunwayError, ServerMisconfigured
 from runway_core.validation import check_name
 
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -34,8 +36,7 @@ MAX_SECRET_LENGTH = 10_000
 
 def default_key_file() -> Path:
     """``RUNWAY_SECRET_KEY_FILE``, else ``~/.runway/secret.key``."""
-    configured = os.environ.get("RUNWAY_SECRET_KEY_FILE")
-    return Path(configured).expanduser() if configured else Path.home() / ".runway" / "secret.key"
+    return settings().secret_key_file.expanduser()
 
 
 def validate_secrets(kind: str, secrets: Mapping[str, Any]) -> dict[str, str]:
@@ -96,37 +97,62 @@ def make_hint(kind: str, secrets: Mapping[str, str]) -> str:
 
 # --- encryption --------------------------------------------------------------------------------
 
-
-def _fernet_key(text: str) -> bytes:
-    """A Fernet key as given, or one derived from a passphrase."""
-    raw = text.strip().encode()
-    with contextlib.suppress(ValueError):
-        if len(base64.urlsafe_b64decode(raw)) == 32:
-            return raw
-    if len(raw) < 16:
-        raise InvalidInput(
-            "RUNWAY_SECRET_KEY must be a Fernet key or a passphrase of at least 16 characters",
-            field="secret_key",
-        )
-    return base64.urlsafe_b64encode(hashlib.sha256(b"runway-credentials:" + raw).digest())
+KEY_HELP = (
+    "create one with: runway secret-key (or: python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())')"
+)
 
 
-def generate_key() -> str:
+def _fernet_class() -> Any:
     try:
         from cryptography.fernet import Fernet
-    except ImportError as exc:
+    except ImportError as exc:  # the embedded SDK may lack it; the server extra has it
         raise InvalidInput(
             "credentials need cryptography: pip install 'runway-tracker[crypto]'"
         ) from exc
+    return Fernet
 
-    return Fernet.generate_key().decode()
+
+def _fernets(text: str, source: str, error: type[RunwayError]) -> list[Any]:
+    """One ``Fernet`` per comma-separated key; anything else is refused (never repeated back)."""
+    fernet = _fernet_class()
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise error(f"{source} holds no key; {KEY_HELP}", field="secret_key")
+    keys = []
+    for i, part in enumerate(parts, 1):
+        try:
+            keys.append(fernet(part.encode()))
+        except (ValueError, TypeError):
+            where = f"key {i} of {len(parts)} in {source}" if len(parts) > 1 else source
+            raise error(
+                f"{where} is not a Fernet key (32 random bytes, url-safe base64: 44 characters); "
+                f"passphrases are not accepted; {KEY_HELP}",
+                field="secret_key",
+            ) from None
+    return keys
 
 
-def load_or_create_key_file(path: Path | None = None) -> str:
-    """Read the embedded default's key, creating it (0600) on first use; safe under races."""
-    path = path or default_key_file()
+def generate_key() -> str:
+    """A new random Fernet key, as ``RUNWAY_SECRET_KEY`` takes it."""
+    return str(_fernet_class().generate_key().decode())
+
+
+def load_or_create_key_file(path: Path, *, may_create: Callable[[], bool] = lambda: True) -> str:
+    """Read the embedded default's key, creating it (0600) on first use; safe under races.
+
+    ``may_create`` is asked before a missing file is made: a database that already holds
+    credentials needs the key they were stored with, and a new one would only hide its loss.
+    """
     if path.exists():
         return path.read_text().strip()
+    if not may_create():
+        raise ServerMisconfigured(
+            f"the key file {path} is missing, but the database holds credentials encrypted with "
+            "the key it held, so no new key is made: restore the file, or set RUNWAY_SECRET_KEY "
+            "to that key (or delete the credentials and enter them again)",
+            field="secret_key",
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
     try:
@@ -142,45 +168,59 @@ def load_or_create_key_file(path: Path | None = None) -> str:
 
 
 def require_server_key(secret_key: str | None, server_mode: bool) -> None:
-    """The server's start check: a team server must have an explicit key."""
+    """The server's start check: a team server must have an explicit key, and a key given must
+    be a valid one (it fails at start, not at the first credential)."""
     if server_mode and not (secret_key or "").strip():
         raise InvalidInput(
-            "RUNWAY_SECRET_KEY is required when serving beyond localhost; create one with: "
-            "python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'",
+            f"RUNWAY_SECRET_KEY is required when serving beyond localhost; {KEY_HELP}",
             field="secret_key",
         )
     if secret_key:
-        Cipher(secret_key)  # a malformed key fails at start, not at the first credential
+        _fernets(secret_key, "RUNWAY_SECRET_KEY", InvalidInput)
 
 
 class Cipher:
-    """Fernet (MultiFernet when several keys are given, for rotation) over JSON secrets."""
+    """Fernet (MultiFernet when several keys are given, for rotation) over JSON secrets.
 
-    def __init__(self, secret_key: str | None = None, *, key_file: Path | None = None):
-        try:
-            from cryptography.fernet import Fernet, MultiFernet
-        except ImportError as exc:  # the embedded SDK may lack it; the server extra has it
-            raise InvalidInput(
-                "credentials need cryptography: pip install 'runway-tracker[crypto]'"
-            ) from exc
-        text = secret_key or os.environ.get("RUNWAY_SECRET_KEY") or ""
-        if not text.strip():
-            text = load_or_create_key_file(key_file)
-        keys = [Fernet(_fernet_key(part)) for part in text.split(",") if part.strip()]
+    The key is ``secret_key``, else ``RUNWAY_SECRET_KEY``, else the embedded default's key file
+    (created when missing only if ``may_create_key_file()`` says so).
+    """
+
+    def __init__(
+        self,
+        secret_key: str | None = None,
+        *,
+        may_create_key_file: Callable[[], bool] = lambda: True,
+    ):
+        configured = settings().secret_key
+        text = secret_key or (configured.get_secret_value() if configured else "")
+        if text.strip():
+            self.source = "RUNWAY_SECRET_KEY"
+            keys = _fernets(text, self.source, InvalidInput)
+        else:
+            path = default_key_file()
+            self.source = f"the key file {path}"
+            # A generated file that does not parse is the installation's fault, not the caller's.
+            text = load_or_create_key_file(path, may_create=may_create_key_file)
+            keys = _fernets(text, self.source, ServerMisconfigured)
+        from cryptography.fernet import MultiFernet
+
         self._fernet = MultiFernet(keys)
 
     def encrypt(self, secrets: Mapping[str, str]) -> bytes:
-        return self._fernet.encrypt(json.dumps(dict(secrets)).encode())
+        return bytes(self._fernet.encrypt(json.dumps(dict(secrets)).encode()))
 
     def decrypt(self, blob: bytes) -> dict[str, str]:
+        """The secrets; ``ServerMisconfigured`` when no configured key opens them (the key was
+        changed or lost: an operator's problem, never the client's request)."""
         from cryptography.fernet import InvalidToken
 
         try:
             return dict(json.loads(self._fernet.decrypt(bytes(blob))))
         except InvalidToken:
-            raise InvalidInput(
-                "a stored credential cannot be decrypted: RUNWAY_SECRET_KEY differs from the key "
-                "it was stored with",
+            raise ServerMisconfigured(
+                f"a stored credential cannot be decrypted with {self.source}: the key changed "
+                "since it was stored. Put that key back, or list it after the new one in "
+                "RUNWAY_SECRET_KEY (comma-separated: the first encrypts, all decrypt)",
                 field="secret_key",
             ) from None

@@ -9,6 +9,8 @@
      ├─ AlreadyExists           409  a unique name is taken
      ├─ Conflict                409  the write contradicts stored state (e.g. a param's value)
      ├─ PayloadTooLarge         413
+     ├─ ServerMisconfigured     500  the server's own setup is wrong (e.g. its secret key); an
+     │                               operator must act, the request itself was fine
      └─ StoreUnavailable        503  the store or server cannot be reached
 
 The REST API maps ``status`` to the response and ``to_dict()`` to its body in one place;
@@ -78,6 +80,11 @@ class PayloadTooLarge(RunwayError):
     status = 413
 
 
+class ServerMisconfigured(RunwayError):
+    code = "SERVER_MISCONFIGURED"
+    status = 500
+
+
 class StoreUnavailable(RunwayError):
     code = "STORE_UNAVAILABLE"
     status = 503
@@ -94,6 +101,7 @@ _BY_CODE: dict[str, type[RunwayError]] = {
         AlreadyExists,
         Conflict,
         PayloadTooLarge,
+        ServerMisconfigured,
         StoreUnavailable,
     )
 }

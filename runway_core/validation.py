@@ -1,4 +1,9 @@
-"""Checks on keys, names and values shared by every store, so all transports refuse alike."""
+"""Checks on keys, names and values shared by every store, so all transports refuse alike.
+
+Everything stored is valid UTF-8 without NUL: PostgreSQL refuses NUL in text, and neither
+database driver can encode a lone surrogate (what ``os.fsdecode`` makes of undecodable bytes,
+and what JSON's ``"\\udcff"`` escape decodes to).
+"""
 
 from __future__ import annotations
 
@@ -15,24 +20,48 @@ MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 5000
 # Letters, digits, underscore, dash, dot, slash, space and colon: enough for "val/acc" and
 # "opt.lr", and nothing that needs quoting in the search language beyond spaces.
-_KEY_RE = re.compile(r"^[\w.\-/ :]+$")
+_KEY_RE = re.compile(r"[\w.\-/ :]+")
 INT64_MAX = 2**63 - 1
+# Times are integers every JSON reader holds exactly (JavaScript's 2^53-1 ms: the year 287,396).
+MAX_EPOCH_MS = 2**53 - 1
 # PostgreSQL cannot store NUL in text, so every store refuses it (SQLite would keep it).
 _NUL = "\x00"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Names are one line of text: no control characters (C0, DEL, C1), which a URL path cannot carry.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
-def check_text(value: Any, field: str) -> Any:
-    """A free-text value (description, user, command, id…): refused if it holds a NUL."""
-    if isinstance(value, str) and _NUL in value:
-        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+def printable(text: str) -> str:
+    """``text`` with lone surrogates as ``\\udcff`` escapes, so a message can quote it as UTF-8."""
+    if LONE_SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_utf8(value: Any, field: str) -> Any:
+    """Text holding a lone surrogate is not UTF-8 and cannot be stored or sent to a database."""
+    if isinstance(value, str) and LONE_SURROGATE.search(value):
+        raise InvalidInput(
+            f"{field}: the text holds a lone surrogate (an unpaired \\ud800-\\udfff), which is "
+            "not valid UTF-8; Runway stores only UTF-8 text",
+            field=field,
+        )
     return value
 
 
+def check_text(value: Any, field: str) -> Any:
+    """A free-text value (description, user, command, id…): refused if it holds a NUL or a lone
+    surrogate, neither of which is storable UTF-8 text."""
+    if isinstance(value, str) and _NUL in value:
+        raise InvalidInput(f"{field} must not contain NUL characters", field=field)
+    return check_utf8(value, field)
+
+
 def check_epoch_ms(value: Any, field: str) -> Any:
-    """A time in epoch milliseconds: an integer the database can hold (0 … 2^63-1), or None."""
-    if value is not None and not 0 <= value <= INT64_MAX:
+    """A time in epoch milliseconds: an integer any JSON reader holds exactly (0 … 2^53-1)."""
+    if value is not None and not 0 <= value <= MAX_EPOCH_MS:
         raise InvalidInput(
-            f"{field} must be epoch milliseconds between 0 and 2^63-1, got {value!r}", field=field
+            f"{field} must be epoch milliseconds between 0 and 2^53-1, got {value!r}", field=field
         )
     return value
 
@@ -72,8 +101,10 @@ def check_json_document(value: Any, field: str) -> Any:
 
 
 def check_key(key: Any, field: str) -> str:
+    field = printable(field)
     if not isinstance(key, str):
         raise InvalidInput(f"{field}: key must be a string, got {type(key).__name__}", field=field)
+    check_text(key, field)
     if not key.strip():
         raise InvalidInput(f"{field}: key must not be empty", field=field)
     if len(key) > MAX_KEY_LENGTH:
@@ -81,7 +112,7 @@ def check_key(key: Any, field: str) -> str:
             f"{field}: key {key[:40]!r}… is {len(key)} characters; the limit is {MAX_KEY_LENGTH}",
             field=field,
         )
-    if not _KEY_RE.match(key):
+    if not _KEY_RE.fullmatch(key):
         raise InvalidInput(
             f"{field}: key {key!r} has illegal characters; use letters, digits and _ - . / : space",
             field=field,
@@ -90,12 +121,21 @@ def check_key(key: Any, field: str) -> str:
 
 
 def check_name(name: Any, field: str) -> str:
+    """A project, experiment or run name: one line of UTF-8 text, not blank; returned stripped."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput(f"{field} must be a non-empty string", field=field)
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(f"{field} is longer than {MAX_NAME_LENGTH} characters", field=field)
     if "\x00" in name:
         raise InvalidInput(f"{field} must not contain NUL bytes", field=field)
+    check_text(name, field)
+    control = _CONTROL.search(name)
+    if control is not None:
+        raise InvalidInput(
+            f"{field} must be one line of text without control characters "
+            f"(got {control.group()!r} at character {control.start()})",
+            field=field,
+        )
     return name.strip()
 
 
@@ -127,6 +167,7 @@ def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any
     for key, value in params.items():
         if not isinstance(key, str):
             raise InvalidInput(f"params: key {key!r} must be a string", field="params")
+        check_text(key, printable(f"params.{prefix}{key}"))
         full = f"{prefix}{key}"
         if isinstance(value, Mapping):
             flat.update(flatten_params(value, prefix=f"{full}."))

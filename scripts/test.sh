@@ -9,7 +9,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== mypy"
-.venv/bin/mypy runway_core api
+.venv/bin/mypy runway_core api integrations ui
 echo "== pytest"
 # No path given: pyproject's testpaths (tests/); a path given runs only that part.
 exec .venv/bin/pytest "$@"

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
+from runway_core import processes
+from runway_core.processes import ServerProcess, free_port
+
 PG_ADMIN_URI = os.environ.get("RUNWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _pg_reachable() -> str | None:
@@ -71,29 +62,7 @@ def pg_uri() -> Iterator[str]:
         yield uri
 
 
-@dataclass
-class LiveServer:
-    url: str
-    backend_uri: str
-    artifacts_uri: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+LiveServer = ServerProcess  # the tests' name for a running ``runway server``
 
 
 def start_server(
@@ -105,45 +74,16 @@ def start_server(
     workers: int = 1,
     env: dict[str, str] | None = None,
 ) -> LiveServer:
-    """Start ``runway server`` as a real subprocess and wait until /healthz answers."""
+    """Start ``runway server`` as a real subprocess on a temporary database; wait for /healthz."""
     port = port or free_port()
-    backend_uri = backend_uri or f"sqlite:///{tmp_path / 'server.db'}"
-    artifacts_uri = artifacts_uri or str(tmp_path / "server-artifacts")
-    log_path = tmp_path / f"server-{port}.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "runway.cli",
-        "server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--backend-uri",
-        backend_uri,
-        "--artifacts-uri",
-        artifacts_uri,
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
-    full_env = {**os.environ, **(env or {})}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
-    server = LiveServer(f"http://127.0.0.1:{port}", backend_uri, artifacts_uri, proc, log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"runway server exited early:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"runway server did not answer /healthz within 60 s:\n{server.log()}")
+    return processes.start_server(
+        backend_uri or f"sqlite:///{tmp_path / 'server.db'}",
+        artifacts_uri or str(tmp_path / "server-artifacts"),
+        port=port,
+        workers=workers,
+        env=env,
+        log_path=tmp_path / f"server-{port}.log",
+    )
 
 
 @pytest.fixture

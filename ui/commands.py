@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import signal
+import subprocess
 from types import FrameType
 
 import typer
@@ -39,7 +40,7 @@ def demo(
 ) -> None:
     """Fill a project with small scikit-learn training runs (digits dataset, no downloads)."""
     _need(("sklearn",), "demo")
-    from runway.ui.demo import run_demo
+    from runway.demo import run_demo
 
     result = run_demo(tracking_uri, project=project)
     typer.echo(
@@ -57,13 +58,20 @@ def ui(
 ) -> None:
     """Serve the dashboard alone, against a server URL or a database file."""
     _need(("streamlit", "plotly", "pandas"), "ui")
-    from runway.ui import processes
+    from runway.ui.processes import streamlit_command
+    from runway_core import processes
 
+    processes.require_free_ports(host, [(port, "dashboard", "--port")])
     _stop_on_signals()
     env = {"RUNWAY_TRACKING_URI": _tracking(tracking_uri)}
-    proc = processes.start(processes.streamlit_command(host, port), env)
-    typer.echo(f"dashboard on http://{host}:{port}  (tracking {env['RUNWAY_TRACKING_URI']})")
-    _until_stopped([proc])
+    url = processes.url_of(host, port)
+    proc = processes.start(streamlit_command(host, port), env)
+    try:
+        processes.wait_ready(proc, f"{url}/_stcore/health", "dashboard")
+        typer.echo(f"dashboard on {url}  (tracking {env['RUNWAY_TRACKING_URI']})")
+        _until_stopped([proc])
+    finally:
+        processes.stop(proc)
 
 
 def up(
@@ -83,21 +91,27 @@ def up(
     _need(("uvicorn", "fastapi"), "server")
     if demo_data:
         _need(("sklearn",), "demo")
-    from runway.ui import processes
+    from runway.ui.processes import streamlit_command
+    from runway_core import processes
 
-    _stop_on_signals()
-    api_url = f"http://{host}:{port}"
-    ui_url = f"http://{host}:{ui_port}"
-    server = processes.start(
-        processes.server_command(host, port, normalize_db_uri(backend_uri), artifacts_uri)
+    if port == ui_port:
+        raise InvalidInput(f"--port and --ui-port are both {port}: give each its own port")
+    # Both ports before anything starts: one line names every busy one, and no half-started pair.
+    processes.require_free_ports(
+        host, [(port, "API", "--port"), (ui_port, "dashboard", "--ui-port")]
     )
-    started = [server]
+    _stop_on_signals()
+    api_url, ui_url = processes.url_of(host, port), processes.url_of(host, ui_port)
+    started: list[subprocess.Popen[bytes]] = []
     try:
-        processes.wait_ready(server, f"{api_url}/healthz", "runway server")
+        server = processes.start_server(
+            normalize_db_uri(backend_uri), artifacts_uri, host=host, port=port
+        )
+        started.append(server.process)
         if demo_data:
             _demo_once(api_url)
         dashboard = processes.start(
-            processes.streamlit_command(host, ui_port), {"RUNWAY_TRACKING_URI": api_url}
+            streamlit_command(host, ui_port), {"RUNWAY_TRACKING_URI": api_url}
         )
         started.append(dashboard)
         processes.wait_ready(dashboard, f"{ui_url}/_stcore/health", "dashboard")
@@ -113,7 +127,7 @@ def up(
 def _demo_once(api_url: str) -> None:
     """Fill the demo project unless an earlier ``up --demo`` already did (restarts stay fast)."""
     import runway
-    from runway.ui.demo import DEMO_PROJECT, run_demo
+    from runway.demo import DEMO_PROJECT, run_demo
 
     with runway.Client(api_url) as client:
         done = [p for p in client.list_projects() if p.name == DEMO_PROJECT and p.run_count]
@@ -141,9 +155,9 @@ def _sigterm_as_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _until_stopped(procs: list) -> None:  # type: ignore[type-arg]
+def _until_stopped(procs: list[subprocess.Popen[bytes]]) -> None:
     """Wait for Ctrl-C, SIGTERM or a child's exit, then stop every child."""
-    from runway.ui import processes
+    from runway_core import processes
 
     try:
         processes.wait_any(procs)

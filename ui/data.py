@@ -31,6 +31,11 @@ COMPARE_ATTRIBUTES = (
 )
 
 
+def goal_arrow(goal: str | None) -> str:
+    """Which way "best" was taken: ↓ the lowest value, ↑ the highest."""
+    return {"min": "↓", "max": "↑"}.get(goal or "", "")
+
+
 def fmt_time(ms: int | None) -> str:
     if ms is None:
         return ""
@@ -62,6 +67,17 @@ def run_label(run: RunPublic) -> str:
     return run.name or run.id[:8]
 
 
+def run_search_filter(text: str) -> str:
+    """A search-language filter for runs whose name contains ``text`` (any case) or whose id
+    starts with it; ``text`` is literal (quotes, ``%``, ``_`` and backslashes included)."""
+    text = text.strip()
+    if not text:
+        return ""
+    like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    quoted = like.replace("'", "''")
+    return f"attributes.name ILIKE '%{quoted}%' or attributes.id ILIKE '{quoted}%'"
+
+
 def projects_frame(projects: Sequence[ProjectSummary]) -> pd.DataFrame:
     rows = [
         {
@@ -69,7 +85,9 @@ def projects_frame(projects: Sequence[ProjectSummary]) -> pd.DataFrame:
             "experiments": p.experiment_count,
             "runs": p.run_count,
             "last activity": fmt_time(p.last_activity),
-            "primary metric": p.primary_metric or "",
+            "primary metric": f"{p.primary_metric} {goal_arrow(p.best_goal)}".strip()
+            if p.primary_metric
+            else "",
             "best": p.best_value,
             "id": p.id,
         }

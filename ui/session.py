@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
 
-from runway_core.config import default_tracking_uri
+from runway_core.config import resolve_tracking_uri
 from runway_core.errors import InvalidFilter, NotFound, RunwayError, StoreUnavailable
 
 # Page scripts, relative to app.py; st.navigation registers them under these URL paths.
@@ -32,7 +31,9 @@ HISTORY_POINTS = 500  # points per curve asked of the server; it downsamples lon
 
 
 def tracking_uri() -> str:
-    return os.environ.get("RUNWAY_TRACKING_URI") or default_tracking_uri()
+    """``RUNWAY_TRACKING_URI`` resolved as everywhere else (a relative path made absolute, so
+    the dashboard does not depend on the folder it is started from)."""
+    return resolve_tracking_uri()
 
 
 @st.cache_resource(show_spinner=False)

@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect
 
 from runway_core.artifacts.streams import as_binary_io, iter_chunks
 from runway_core.artifacts.tree import build_tree
-from runway_core.errors import InvalidInput, NotFound
+from runway_core.errors import InvalidInput
 from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
 
 from ..deps import StoreDep
@@ -140,12 +140,15 @@ def list_artifacts(run_id: str, store: StoreDep, prefix: str = "") -> ArtifactsP
 
 @router.get(UPLOAD_PATH)
 def download_artifact(run_id: str, path: str, store: StoreDep) -> Any:
-    found = [a for a in store.list_artifacts(run_id, prefix=path) if a.path == path.strip("/")]
-    if not found:
-        raise NotFound(f"run {run_id} has no artifact {path!r}", field="path")
-    art = found[0]
+    art = store.get_artifact(run_id, path)
     stream = store.open_artifact(run_id, art.path)
     return _download(stream, art.path.rsplit("/", 1)[-1], art.media_type, art.size)
+
+
+@router.get("/runs/{run_id}/artifact-info/{path:path}", response_model=ArtifactPublic)
+def get_artifact(run_id: str, path: str, store: StoreDep) -> ArtifactPublic:
+    """The run's index entry at ``path`` (size, sha256, media type, link URI), without its bytes."""
+    return store.get_artifact(run_id, path)
 
 
 @router.get("/runs/{run_id}/preview/{path:path}", response_model=ArtifactPreview)

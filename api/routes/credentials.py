@@ -1,19 +1,20 @@
-"""Credentials of a project: create, list, rotate, delete. Secrets go in and never come out."""
+"""Credentials of a project: create, list, read, rotate, delete. Secrets go in and never come
+out; every route names the project, so a credential of another project is not found."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from runway_core.errors import NotFound
 from runway_core.schemas import CredentialCreate, CredentialPublic
 
 from ..deps import StoreDep
 
 router = APIRouter(tags=["credentials"])
 BASE = "/projects/{project_id}/credentials"
+ONE = BASE + "/{credential_id}"
 
 
 class CredentialsPublic(BaseModel):
@@ -22,16 +23,9 @@ class CredentialsPublic(BaseModel):
 
 
 class CredentialSecrets(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)  # as CredentialCreate: no echo
+
     secrets: dict[str, Any] = Field(repr=False)
-
-
-def _owned(store: Any, project_id: str, credential_id: str) -> CredentialPublic:
-    for cred in store.list_credentials(project_id):
-        if cred.id == credential_id:
-            return cred  # type: ignore[no-any-return]
-    raise NotFound(
-        f"credential {credential_id!r} not found in project {project_id}", field="credential_id"
-    )
 
 
 @router.post(BASE, status_code=status.HTTP_201_CREATED, response_model=CredentialPublic)
@@ -47,26 +41,19 @@ def list_credentials(project_id: str, store: StoreDep) -> CredentialsPublic:
     return CredentialsPublic(data=data, count=len(data))
 
 
-@router.get(BASE + "/{credential_id}", response_model=CredentialPublic)
+@router.get(ONE, response_model=CredentialPublic)
 def get_credential(project_id: str, credential_id: str, store: StoreDep) -> CredentialPublic:
-    return _owned(store, project_id, credential_id)
+    return store.get_credential(project_id, credential_id)
 
 
-@router.put("/credentials/{credential_id}", response_model=CredentialPublic)
+@router.put(ONE, response_model=CredentialPublic)
 def rotate_credential(
-    credential_id: str, body: CredentialSecrets, store: StoreDep
+    project_id: str, credential_id: str, body: CredentialSecrets, store: StoreDep
 ) -> CredentialPublic:
     """Replace the secrets (same name and kind)."""
-    return store.update_credential_secrets(credential_id, body.secrets)  # type: ignore[attr-defined, no-any-return]
+    return store.update_credential_secrets(project_id, credential_id, body.secrets)
 
 
-@router.delete(BASE + "/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(ONE, status_code=status.HTTP_204_NO_CONTENT)
 def delete_credential(project_id: str, credential_id: str, store: StoreDep) -> None:
-    _owned(store, project_id, credential_id)
-    store.delete_credential(credential_id)
-
-
-@router.delete("/credentials/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_credential_by_id(credential_id: str, store: StoreDep) -> None:
-    """Delete by id alone, for clients holding only the id (``Store.delete_credential``)."""
-    store.delete_credential(credential_id)
+    store.delete_credential(project_id, credential_id)

@@ -7,7 +7,8 @@ from fastapi import APIRouter, status
 from runway_core.schemas import RunCreate, RunPublic, RunUpdate
 from runway_core.schemas.writes import RunStart
 
-from ..deps import StoreDep
+from ..deps import SettingsDep, StoreDep
+from ..limits import check_params, check_runs, check_tags
 from ..schemas import ParamsLog, RunsBulkCreate, RunsPublic, TagsSet
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -15,13 +16,16 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RunPublic)
-def create_run(body: RunCreate, store: StoreDep) -> RunPublic:
+def create_run(body: RunCreate, store: StoreDep, settings: SettingsDep) -> RunPublic:
+    check_runs([body], settings)
     return store.create_run(body)
 
 
 @router.post("/bulk", status_code=status.HTTP_201_CREATED, response_model=RunsPublic)
-def create_runs(body: RunsBulkCreate, store: StoreDep) -> RunsPublic:
-    """Register many runs in one transaction: all are stored, or none."""
+def create_runs(body: RunsBulkCreate, store: StoreDep, settings: SettingsDep) -> RunsPublic:
+    """Register many runs in one transaction: all are stored, or none. At most
+    ``RUNWAY_MAX_BULK_RUNS`` runs (1,000 unless configured) per request: more is a 413."""
+    check_runs(body.runs, settings)
     runs = store.create_runs(body.runs)
     return RunsPublic(data=runs, count=len(runs))
 
@@ -56,13 +60,15 @@ def restore_run(run_id: str, store: StoreDep) -> RunPublic:
 
 
 @router.post("/{run_id}/params", status_code=NO_CONTENT)
-def log_params(run_id: str, body: ParamsLog, store: StoreDep) -> None:
+def log_params(run_id: str, body: ParamsLog, store: StoreDep, settings: SettingsDep) -> None:
     """Add params; changing an existing param's value is a 409 unless ``overwrite`` is true."""
+    check_params(body.params, settings)
     store.log_params(run_id, body.params, overwrite=body.overwrite)
 
 
 @router.post("/{run_id}/tags", status_code=NO_CONTENT)
-def set_tags(run_id: str, body: TagsSet, store: StoreDep) -> None:
+def set_tags(run_id: str, body: TagsSet, store: StoreDep, settings: SettingsDep) -> None:
+    check_tags(body.tags, settings)
     store.set_tags(run_id, body.tags)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from runway_core.errors import PayloadTooLarge
-from runway_core.schemas.writes import WriteBatch, WriteResults
+from runway_core.schemas.writes import MetricsWrite, WriteBatch, WriteResults
 
 from ..deps import SettingsDep, StoreDep
 
@@ -16,8 +16,10 @@ router = APIRouter(tags=["writes"])
 @router.post("/writes", response_model=WriteResults)
 def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> WriteResults:
     """Apply ``writes`` in order, each on its own. Every write gets a result with the status
-    it would have had as its own request: a refused one (4xx) does not stop the others; when
-    the store fails (5xx) that write and all later ones are answered 503, not applied."""
+    it would have had as its own request: one refused for the state it meets (404, 409) does
+    not stop the others; when the store fails (5xx) that write and all later ones are answered
+    503, not applied. A write that is not valid input refuses the whole request (400 naming
+    ``writes.N.field``) and nothing is applied: send the writes one by one to learn which."""
     limit = settings.max_writes_per_request
     if len(body.writes) > limit:
         raise PayloadTooLarge(
@@ -25,5 +27,12 @@ def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> Wr
             "(RUNWAY_MAX_WRITES_PER_REQUEST)",
             field="writes",
         )
+    for i, write in enumerate(body.writes):  # the same cap as POST /runs/{id}/metrics
+        if isinstance(write, MetricsWrite) and len(write.batch.metrics) > settings.max_batch_keys:
+            raise PayloadTooLarge(
+                f"writes[{i}]: {len(write.batch.metrics)} metric keys in one batch; the limit "
+                f"is {settings.max_batch_keys} (RUNWAY_MAX_BATCH_KEYS)",
+                field=f"writes.{i}.batch.metrics",
+            )
     results = store.apply_writes(body.writes)
     return WriteResults(data=results, count=len(results))

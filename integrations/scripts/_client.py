@@ -6,6 +6,7 @@ The dashboard and users' notebooks read only through this class; names and signa
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from runway_core import tracking
 from runway_core.config import resolve_tracking_uri
 from runway_core.errors import NotFound
+from runway_core.metrics.goals import Goal, resolve_goal
 from runway_core.schemas import (
     ArchiveMember,
     ArtifactDiff,
@@ -20,6 +22,7 @@ from runway_core.schemas import (
     ArtifactPublic,
     ExperimentPublic,
     ExperimentSummary,
+    MetricGoalPublic,
     MetricSeries,
     ProjectPublic,
     ProjectSummary,
@@ -37,11 +40,20 @@ _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class RunList(list[RunPublic]):
-    """A page of runs; ``next_page_token`` fetches the next one, ``to_pandas()`` makes a table."""
+    """A page of runs; ``next_page_token`` fetches the next one, ``to_pandas()`` makes a table.
 
-    def __init__(self, runs: Iterable[RunPublic] = (), next_page_token: str | None = None):
+    ``hints`` says why an empty page may be empty (a filter key no run has, and near ones).
+    """
+
+    def __init__(
+        self,
+        runs: Iterable[RunPublic] = (),
+        next_page_token: str | None = None,
+        hints: Sequence[str] = (),
+    ):
         super().__init__(runs)
         self.next_page_token = next_page_token
+        self.hints = list(hints)
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per run: attributes, ``params.*``, ``metrics.*`` (last value), ``tags.*``."""
@@ -120,6 +132,24 @@ class Client:
                     return experiment
             raise
 
+    def metric_goal(self, project: str, key: str) -> MetricGoalPublic:
+        """Which way ``key`` is better in a project: its setting, else the primary metric's
+        goal, else the default by name (``source`` says which)."""
+        found = self.get_project(project)
+        settings = {g.key: g.goal for g in self.store.list_metric_goals(found.id)}
+        goal = resolve_goal(
+            key,
+            settings=settings,
+            primary_metric=found.primary_metric,
+            primary_metric_goal=found.primary_metric_goal,
+        )
+        return MetricGoalPublic(project_id=found.id, key=key, goal=goal.goal, source=goal.source)
+
+    def set_metric_goal(self, project: str, key: str, goal: Goal | None) -> MetricGoalPublic:
+        """Store ``"max"`` or ``"min"`` for ``key`` in a project; ``None`` goes back to the
+        default. Returns the goal then in force."""
+        return self.store.set_metric_goal(self.get_project(project).id, key, goal)
+
     # -- runs ---------------------------------------------------------------------------------
 
     def search_runs(
@@ -135,7 +165,8 @@ class Client:
         include_data: bool = True,
     ) -> RunList:
         """Runs of a whole project, or of some of its experiments (names need ``project``; ids
-        do not), matching ``filter`` in the search language, sorted by ``order_by``."""
+        do not), matching ``filter`` in the search language, sorted by ``order_by``. When the
+        filter names a key no run has, the result's ``hints`` say so (and a warning is shown)."""
         self._barrier()
         project_id = self.get_project(project).id if project else None
         experiment_ids = [self._experiment_id(project_id, e) for e in experiments or ()]
@@ -151,7 +182,9 @@ class Client:
                 include_data=include_data,
             )
         )
-        return RunList(page.runs, page.next_page_token)
+        if page.hints:
+            warnings.warn("; ".join(page.hints), UserWarning, stacklevel=2)
+        return RunList(page.runs, page.next_page_token, page.hints)
 
     def get_run(self, run_id: str) -> RunPublic:
         self._barrier()

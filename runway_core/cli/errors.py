@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
+from runway_core.config import settings
 from runway_core.errors import RunwayError
 
 
@@ -15,11 +15,19 @@ def run_cli(app: Any) -> None:
     except RunwayError as exc:
         _fail(f"error: {exc.message}")
     except (OSError, ValueError) as exc:
-        if os.environ.get("RUNWAY_DEBUG"):
+        if _debug():
             raise
         _fail(f"error: {exc}")
     except KeyboardInterrupt:
         _fail("interrupted", code=130)
+
+
+def _debug() -> bool:
+    """``RUNWAY_DEBUG``: show the traceback (an unreadable setting counts as no)."""
+    try:
+        return settings().debug
+    except RunwayError:
+        return False
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from runway_core.config import DEFAULT_ARTIFACTS_URI, DEFAULT_BACKEND_URI, normalize_db_uri
+from runway_core.config import is_loopback, normalize_db_uri, settings
 from runway_core.credentials import require_server_key
 from runway_core.errors import InvalidInput
 
@@ -15,13 +15,15 @@ from runway_core.errors import InvalidInput
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(5000, help="Port to listen on."),
-    backend_uri: str = typer.Option(
-        DEFAULT_BACKEND_URI,
-        envvar="RUNWAY_BACKEND_URI",
-        help="Database: a SQLite path or URL, or postgresql+psycopg://…",
+    backend_uri: str | None = typer.Option(
+        None,
+        help="Database: a SQLite path or URL, or postgresql+psycopg://… "
+        "[default: RUNWAY_BACKEND_URI, else ./runway.db]",
     ),
-    artifacts_uri: str = typer.Option(
-        DEFAULT_ARTIFACTS_URI, envvar="RUNWAY_ARTIFACTS_URI", help="Folder or s3://bucket/prefix."
+    artifacts_uri: str | None = typer.Option(
+        None,
+        help="Folder or s3://bucket/prefix "
+        "[default: RUNWAY_ARTIFACTS_URI, else ./runway-artifacts]",
     ),
     workers: int = typer.Option(1, min=1, help="Uvicorn worker processes."),
     log_level: str = typer.Option("info", help="Uvicorn log level."),
@@ -33,17 +35,24 @@ def serve(
         raise InvalidInput(
             "the server needs its extra: pip install 'runway-tracker[server]'"
         ) from exc
+    from runway_core.processes import require_free_ports
     from runway_core.store.sql import SqlStore
 
-    backend = normalize_db_uri(backend_uri)
+    cfg = settings()
+    # The bind address decides: RUNWAY_SERVER_MODE can turn server mode on, never off.
+    server_mode = cfg.server_mode or not is_loopback(host)
+    key = cfg.secret_key.get_secret_value() if cfg.secret_key else None
+    require_server_key(key, server_mode)  # the app factory checks too; here: one line, no start
+    backend = normalize_db_uri(backend_uri or cfg.backend_uri)
+    artifacts_uri = artifacts_uri or cfg.artifacts_uri
     store = SqlStore(backend)  # migrates on open
     store.close()
+    # Checked here rather than left to Uvicorn, whose bind error comes after the banner.
+    require_free_ports(host, [(port, "API", "--port")])
     env = dict(os.environ)
     env.update(RUNWAY_BACKEND_URI=backend, RUNWAY_ARTIFACTS_URI=artifacts_uri)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        env.setdefault("RUNWAY_SERVER_MODE", "true")
-    server_mode = env.get("RUNWAY_SERVER_MODE", "").lower() in ("1", "true", "yes", "on")
-    require_server_key(env.get("RUNWAY_SECRET_KEY"), server_mode)  # one-line error, no start
+    if server_mode:
+        env["RUNWAY_SERVER_MODE"] = "true"
     from sqlalchemy.engine import make_url
 
     shown = make_url(backend).render_as_string(hide_password=True)  # logs must not hold secrets
@@ -52,7 +61,8 @@ def serve(
         sys.executable,
         "-m",
         "uvicorn",
-        "runway.api.app:create_app_from_env",
+        # Each worker of --workers N watches its supervisor and exits when it dies.
+        "runway.api.worker:create_app",
         "--factory",
         "--host",
         host,

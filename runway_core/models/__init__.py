@@ -5,6 +5,7 @@ from runway_core.models.artifact import ArtifactRecord
 from runway_core.models.credential import Credential
 from runway_core.models.experiment import Experiment
 from runway_core.models.metric import IngestedBatch, MetricChunk, MetricSummary
+from runway_core.models.metric_goal import MetricGoal
 from runway_core.models.project import Project
 from runway_core.models.run import Param, Run, Tag
 from runway_core.models.sweep import Sweep
@@ -15,6 +16,7 @@ __all__ = [
     "Experiment",
     "IngestedBatch",
     "MetricChunk",
+    "MetricGoal",
     "MetricSummary",
     "Param",
     "Project",

@@ -26,6 +26,8 @@ from runway_core.schemas.metric import (
 )
 from runway_core.schemas.project import (
     Goal,
+    MetricGoalPublic,
+    MetricGoalSet,
     ProjectCreate,
     ProjectPublic,
     ProjectSummary,
@@ -57,6 +59,8 @@ __all__ = [
     "Goal",
     "MetricBatch",
     "MetricBatchResult",
+    "MetricGoalPublic",
+    "MetricGoalSet",
     "MetricSeries",
     "MetricSeriesIn",
     "MetricSummaryPublic",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from runway_core.schemas._common import Schema
 
@@ -15,6 +15,9 @@ class CredentialBase(Schema):
 
 
 class CredentialCreate(CredentialBase):
+    # Refused input is left out of validation errors' text: it may be the secret itself.
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     secrets: dict[str, Any] = Field(repr=False)  # never in a log line or traceback
 
 

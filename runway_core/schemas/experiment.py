@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
 from runway_core.schemas._common import Schema
+from runway_core.schemas._rules import Name
 
 
 class ExperimentBase(Schema):
-    name: str = Field(max_length=250)
+    name: Name
     description: str = ""
 
 
@@ -17,8 +18,10 @@ class ExperimentCreate(ExperimentBase):
 
 
 class ExperimentUpdate(Schema):
-    name: str | None = None
-    description: str | None = None
+    """Fields to change; either may be left out, never null."""
+
+    name: Name | SkipJsonSchema[None] = None
+    description: str | SkipJsonSchema[None] = None
 
 
 class ExperimentPublic(ExperimentBase):

@@ -2,34 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
 
+from runway_core.metrics.goals import Goal, GoalSource
 from runway_core.schemas._common import Schema
-
-Goal = Literal["max", "min"]
+from runway_core.schemas._rules import KEY_OR_EMPTY, MAX_KEY_LENGTH, Name
 
 
 class ProjectBase(Schema):
-    name: str = Field(max_length=250)
+    name: Name
     description: str = ""
-    primary_metric: str | None = Field(default=None, max_length=250)
-    primary_metric_goal: str = Field(default="max", max_length=8)
+    primary_metric: str | None = Field(
+        default=None, max_length=MAX_KEY_LENGTH, json_schema_extra={"pattern": KEY_OR_EMPTY}
+    )
 
 
 class ProjectCreate(ProjectBase):
-    primary_metric_goal: Goal = "max"
-
-
-class ProjectUpdate(Schema):
-    name: str | None = None
-    description: str | None = None
-    primary_metric: str | None = None
+    # None: the rule by name decides when the project is stored (val_loss → min, f1 → max).
     primary_metric_goal: Goal | None = None
 
 
+class ProjectUpdate(Schema):
+    """Fields to change; ``name``, ``description`` and the goal may be left out, never null."""
+
+    name: Name | SkipJsonSchema[None] = None
+    description: str | SkipJsonSchema[None] = None
+    primary_metric: str | None = Field(
+        default=None, max_length=MAX_KEY_LENGTH, json_schema_extra={"pattern": KEY_OR_EMPTY}
+    )
+    primary_metric_goal: Goal | SkipJsonSchema[None] = None
+
+
 class ProjectPublic(ProjectBase):
+    primary_metric_goal: str = Field(default="max", max_length=8)  # always stored: max | min
     id: str
     created_at: int
     updated_at: int
@@ -42,3 +48,20 @@ class ProjectSummary(ProjectPublic):
     run_count: int = 0
     last_activity: int | None = None
     best_value: float | None = None
+    best_goal: Goal | None = None  # the goal best_value follows (see metrics.goals)
+
+
+class MetricGoalSet(Schema):
+    """Body of ``PUT /projects/{id}/metric-goals/{key}``."""
+
+    goal: Goal
+
+
+class MetricGoalPublic(Schema):
+    """A metric's goal in a project: a stored setting, or the default that applies without one."""
+
+    project_id: str
+    key: str
+    goal: Goal
+    source: GoalSource = "setting"  # setting | primary_metric | name
+    updated_at: int | None = None  # when the setting was stored (None for a default)

@@ -5,10 +5,20 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from pydantic import Field, computed_field
+from pydantic import Field, StrictBool, computed_field
+from pydantic.json_schema import SkipJsonSchema
 
 from runway_core.links import commit_url
 from runway_core.schemas._common import Schema
+from runway_core.schemas._rules import (
+    EPOCH_MS,
+    RUN_ID,
+    JsonInt,
+    Name,
+    json_document_schema,
+    params_schema,
+    tags_schema,
+)
 
 
 class RunStatus(str, Enum):
@@ -34,20 +44,20 @@ class RunSource(str, Enum):
 
 
 class RunBase(Schema):
-    name: str | None = Field(default=None, max_length=250)
+    name: Name | None = None
     status: RunStatus = RunStatus.running
-    start_time: int | None = None
-    end_time: int | None = None
+    start_time: JsonInt | None = Field(default=None, json_schema_extra=EPOCH_MS)
+    end_time: JsonInt | None = Field(default=None, json_schema_extra=EPOCH_MS)
     user: str | None = Field(default=None, max_length=250)
     source: RunSource = RunSource.api
     # Orchestrator ids: {"flow_run_id": …} or {"dag_id": …, "run_id": …, "task_id": …}
-    source_ids: dict[str, Any] = Field(default_factory=dict)
+    source_ids: dict[str, Any] = Field(default_factory=dict, json_schema_extra=json_document_schema)
     parent_run_id: str | None = Field(default=None, max_length=32)
     sweep_id: str | None = Field(default=None, max_length=32)
     git_commit: str | None = Field(default=None, max_length=64)
     git_branch: str | None = Field(default=None, max_length=250)
     git_remote: str | None = Field(default=None, max_length=1000)
-    git_dirty: bool | None = None
+    git_dirty: StrictBool | None = None
     command: str | None = None
     host: str | None = Field(default=None, max_length=250)
     python_version: str | None = Field(default=None, max_length=64)
@@ -56,16 +66,18 @@ class RunBase(Schema):
 
 class RunCreate(RunBase):
     experiment_id: str
-    id: str | None = Field(default=None, max_length=32)
-    params: dict[str, Any] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
+    id: str | None = Field(default=None, max_length=32, json_schema_extra={"pattern": RUN_ID})
+    params: dict[str, Any] = Field(default_factory=dict, json_schema_extra=params_schema)
+    tags: dict[str, str] = Field(default_factory=dict, json_schema_extra=tags_schema)
 
 
 class RunUpdate(Schema):
-    name: str | None = None
-    status: RunStatus | None = None
-    end_time: int | None = None
-    description: str | None = None
+    """Fields to change; ``status`` and ``description`` may be left out, never null."""
+
+    name: Name | None = None
+    status: RunStatus | SkipJsonSchema[None] = None
+    end_time: JsonInt | None = Field(default=None, json_schema_extra=EPOCH_MS)
+    description: str | SkipJsonSchema[None] = None
 
 
 class MetricSummaryPublic(Schema):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_serializer, model_validator
+from pydantic import Field, StrictBool, field_serializer, field_validator, model_validator
 
 from runway_core.schemas._common import Schema
+from runway_core.schemas._rules import Name, params_schema, tags_schema
 from runway_core.schemas.artifact import ArtifactPublic
 from runway_core.schemas.metric import MetricBatch
 from runway_core.schemas.run import RunBase, RunUpdate
@@ -24,10 +25,10 @@ class RunStart(RunBase):
     missing). When the run exists it is returned unchanged, so a retry is harmless."""
 
     id: RunId
-    project: str = Field(max_length=250)
-    experiment: str = Field(max_length=250)
-    params: dict[str, Any] = Field(default_factory=dict)
-    tags: dict[str, str] = Field(default_factory=dict)
+    project: Name
+    experiment: Name
+    params: dict[str, Any] = Field(default_factory=dict, json_schema_extra=params_schema)
+    tags: dict[str, str] = Field(default_factory=dict, json_schema_extra=tags_schema)
 
 
 class CreateRunWrite(Schema):
@@ -45,14 +46,14 @@ class CreateRunWrite(Schema):
 class ParamsWrite(Schema):
     op: Literal["params"] = "params"
     run_id: RunId
-    params: dict[str, Any]
-    overwrite: bool = False
+    params: dict[str, Any] = Field(json_schema_extra=params_schema)
+    overwrite: StrictBool = False
 
 
 class TagsWrite(Schema):
     op: Literal["tags"] = "tags"
     run_id: RunId
-    tags: dict[str, str]
+    tags: dict[str, str] = Field(json_schema_extra=tags_schema)
 
 
 class MetricsWrite(Schema):
@@ -130,6 +131,17 @@ class WriteBatch(Schema):
 
     writes: list[ServerWrite] = Field(min_length=1)
 
+    @field_validator("writes")
+    @classmethod
+    def _no_nul(cls, writes: list[ServerWrite]) -> list[ServerWrite]:
+        # No text the server stores may hold NUL (PostgreSQL cannot): a write holding one is
+        # not valid input, and makes the batch invalid as a whole, like any other.
+        for i, write in enumerate(writes):
+            where = _nul_in(write.model_dump())
+            if where is not None:
+                raise ValueError(f"writes[{i}].{where} must not contain NUL characters")
+        return writes
+
 
 class WriteError(Schema):
     code: str
@@ -153,3 +165,23 @@ class WriteResult(Schema):
 class WriteResults(Schema):
     data: list[WriteResult]
     count: int
+
+
+def _nul_in(value: Any, where: str = "") -> str | None:
+    """Where in ``value`` (dict keys included) a string holds NUL, or ``None``."""
+    if isinstance(value, str):
+        return where or "value" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{where}.{key}" if where else str(key)
+            if "\x00" in str(key):
+                return inner
+            found = _nul_in(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = _nul_in(item, where)
+            if found is not None:
+                return found
+    return None

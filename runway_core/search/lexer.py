@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from runway_core.errors import InvalidFilter
+from runway_core.validation import LONE_SURROGATE, printable
 
 
 class Kind(str, Enum):
@@ -87,6 +88,12 @@ class Lexer:
         nul = self.text.find("\x00")
         if nul >= 0:  # PostgreSQL refuses NUL in text, so refuse it here with a position
             raise self.error("unexpected NUL character", nul)
+        surrogate = LONE_SURROGATE.search(self.text)
+        if surrogate is not None:  # not UTF-8: no database driver can send it
+            raise self.error(
+                f"unexpected lone surrogate {printable(surrogate.group())} (not valid UTF-8)",
+                surrogate.start(),
+            )
         out: list[Token] = []
         while True:
             tok = self._next()

@@ -37,7 +37,10 @@ from runway_core.search.lexer import Kind, Lexer, Token, filter_error
 
 MAX_FILTER_LENGTH = 100_000
 MAX_DEPTH = 100
-MAX_IN_VALUES = 1000  # well under SQLite's limit of bound variables per statement
+MAX_IN_VALUES = 1000
+# Every value is a bound parameter of the one search statement: all of them together stay well
+# under SQLite's 32,766 and PostgreSQL's 65,535 bound values per statement.
+MAX_VALUES = 10_000
 # SQLite refuses expressions deeper than 1000 nodes, and a chain of N conditions is N deep.
 MAX_CONDITIONS = 250
 _NORMAL_OPS: dict[str, CompareOp] = {
@@ -73,6 +76,7 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.conditions = 0
+        self.values = 0
 
     @property
     def tok(self) -> Token:
@@ -196,6 +200,11 @@ class _Parser:
 
     def value(self, context: str) -> Value:
         tok = self.tok
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise filter_error(
+                f"the filter holds more than {MAX_VALUES} values in all", tok.position
+            )
         if tok.kind in (Kind.STRING, Kind.NUMBER):
             self.advance()
             assert tok.value is not None  # STRING and NUMBER tokens always carry one

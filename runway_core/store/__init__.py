@@ -9,7 +9,15 @@ from runway_core.store.protocol import Store
 if TYPE_CHECKING:
     import httpx
 
+    from runway_core.store.http import HttpStore
     from runway_core.store.sql import SqlStore
+
+    # Never run: mypy checks here that both implementations' types match the protocol.
+    def _sql_is_a_store(store: SqlStore) -> Store:
+        return store
+
+    def _http_is_a_store(store: HttpStore) -> Store:
+        return store
 
 
 def open_store(uri: str | None = None, *, client: httpx.Client | None = None) -> Store:

@@ -1,7 +1,9 @@
 """The ``Store`` protocol: every operation the SDK, the integrations and the dashboard need.
 
 Two implementations keep it: ``SqlStore`` (SQLite or PostgreSQL) and ``HttpStore`` (the REST
-API). ``tests/runway_core/conformance`` runs one suite against both.
+API), with exactly these public methods and parameters (``tests/runway_core/
+test_store_protocol.py``). ``tests/runway_core/conformance`` runs one suite against both and
+covers every method here.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
+from runway_core.metrics.goals import Goal
 from runway_core.schemas import (
     ArchiveMember,
     ArtifactDiff,
@@ -23,6 +26,7 @@ from runway_core.schemas import (
     ExperimentUpdate,
     MetricBatch,
     MetricBatchResult,
+    MetricGoalPublic,
     MetricSeries,
     ProjectCreate,
     ProjectPublic,
@@ -87,10 +91,14 @@ class Store(Protocol):
 
     # artifacts (bytes live in the ArtifactStore; the store keeps each run's path index)
     def log_artifact(
-        self, run_id: str, path: str, source: BinaryIO | Path, *, kind: str = "file"
+        self, run_id: str, path: str, source: BinaryIO | Path | str, *, kind: str = "file"
     ) -> ArtifactPublic: ...
+    def log_artifacts(
+        self, run_id: str, folder: Path | str, path: str = ""
+    ) -> list[ArtifactPublic]: ...
     def link_artifact(self, run_id: str, path: str, uri: str) -> ArtifactPublic: ...
     def list_artifacts(self, run_id: str, *, prefix: str = "") -> list[ArtifactPublic]: ...
+    def get_artifact(self, run_id: str, path: str) -> ArtifactPublic: ...
     def open_artifact(self, run_id: str, path: str) -> BinaryIO: ...
     def preview_artifact(
         self, run_id: str, path: str, *, max_bytes: int = 64 * 1024
@@ -101,17 +109,29 @@ class Store(Protocol):
     def list_archive(self, run_id: str, path: str) -> list[ArchiveMember]: ...
     def open_archive_member(self, run_id: str, path: str, member: str) -> BinaryIO: ...
 
-    # credentials (secrets are write-only: reads return a masked hint)
+    # credentials (secrets are write-only: reads return a masked hint). Every operation names
+    # the project: a credential of another project is NotFound.
     def create_credential(
         self, project_id: str, credential: CredentialCreate
     ) -> CredentialPublic: ...
     def list_credentials(self, project_id: str) -> list[CredentialPublic]: ...
-    def delete_credential(self, credential_id: str) -> None: ...
+    def get_credential(self, project_id: str, credential_id: str) -> CredentialPublic: ...
+    def update_credential_secrets(
+        self, project_id: str, credential_id: str, secrets: Mapping[str, Any]
+    ) -> CredentialPublic: ...
+    def delete_credential(self, project_id: str, credential_id: str) -> None: ...
 
     def close(self) -> None: ...
 
+    # metric goals (which way a metric is better in a project; see runway_core.metrics.goals)
+    def set_metric_goal(
+        self, project_id: str, key: str, goal: Goal | None
+    ) -> MetricGoalPublic: ...  # None removes the setting; returns the goal then in force
+    def list_metric_goals(self, project_id: str) -> list[MetricGoalPublic]: ...
+
     # the run lifecycle (runway_core.tracking): get-or-create a run with its first writes in
     # one transaction, apply queued writes in order, index content the store already holds
+    # (apply_writes: InvalidInput naming writes.N, nothing applied, when a write is bad input)
     def ensure_run(self, run: RunStart) -> RunPublic: ...
     def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]: ...
     def attach_artifact_content(

@@ -1,8 +1,11 @@
 """Applying typed write records to a store, in order, each answered on its own.
 
-``SqlStore.apply_writes`` (and so ``POST /api/v1/writes``) runs them here. A refused write (4xx)
-is answered and the next one applied; a store that fails (5xx) stops the batch there, and that
-write and every later one are answered 503 so the client keeps them, in order, for a retry.
+``SqlStore.apply_writes`` (and so ``POST /api/v1/writes``) runs them here. A write refused for
+the state it meets (404, 409) is answered and the next one applied; a store that fails (5xx)
+stops the batch there, and that write and every later one are answered 503 so the client keeps
+them, in order, for a retry. A write that is not valid input makes the batch itself invalid:
+it is refused whole (``invalid_batch``), nothing applied, and a client sends its writes one by
+one to learn which.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from runway_core.errors import RunwayError, StoreUnavailable
+from runway_core.errors import InvalidInput, RunwayError, StoreUnavailable
 from runway_core.schemas.writes import (
     ContentWrite,
     CreateRunWrite,
@@ -56,6 +59,15 @@ def apply_write(store: Store, write: ServerWrite) -> Any:
 
 def error_of(exc: RunwayError) -> WriteError:
     return WriteError(code=exc.code, message=exc.message, field=exc.field)
+
+
+def invalid_batch(results: Sequence[WriteResult]) -> InvalidInput | None:
+    """The error refusing a batch whose write ``i`` was not valid input (``writes.i.field``)."""
+    for i, result in enumerate(results):
+        if result.status == InvalidInput.status and result.error is not None:
+            field = f"writes.{i}.{result.error.field}" if result.error.field else f"writes.{i}"
+            return InvalidInput(f"writes[{i}]: {result.error.message}", field=field)
+    return None
 
 
 def apply_writes(

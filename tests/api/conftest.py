@@ -15,6 +15,14 @@ from runway_core.config import Settings
 from runway_core.store.http import HttpStore
 
 API = "/api/v1"
+# Lines the schemathesis test leaves for the end of the run (its case counts), shown with or
+# without -s.
+FUZZ_SUMMARY = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    for line in config.stash.get(FUZZ_SUMMARY, []):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture

@@ -80,11 +80,15 @@ def test_names_and_keys_with_slashes(http_store: HttpStore) -> None:
     assert series.values == [0.1, None, 0.3] and series.steps == [0, 1, 2]
 
 
-def test_infinity_reaches_the_store_as_infinity(http_store: HttpStore, app: FastAPI) -> None:
+def test_infinity_reaches_the_store_and_is_stored_as_nan(
+    http_store: HttpStore, app: FastAPI
+) -> None:
+    """Sent as a bare token (not null), then stored as NaN like the SDK's: max is the finite 1.0."""
     rid = _run(http_store)
     http_store.log_metrics(rid, MetricBatch(metrics={"x": MetricSeriesIn(values=[1.0, math.inf])}))
     sql: SqlStore = app.state.store
-    assert sql.get_run(rid).metrics["x"].max == math.inf
+    summary = sql.get_run(rid).metrics["x"]
+    assert (summary.max, summary.last, summary.count) == (1.0, None, 2)
 
 
 def test_crud_roundtrip(http_store: HttpStore) -> None:

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from runway.api import routes as api_routes
+from runway_core.schemas._rules import KEY, PATH_SEGMENT
 from tests.api.conftest import ok
 
 _WRITES = {"post", "put", "patch"}
@@ -80,3 +81,57 @@ def test_json_bodies_and_responses_have_schemas(client: TestClient) -> None:
                 if not any(c.get("schema") for c in content.values()):
                     missing.append(f"{method} {path}: {code} schema {content}")
     assert missing == []
+
+
+def test_a_405_allows_every_method_of_the_path(client: TestClient) -> None:
+    """Routing tries one route of a path; the Allow header must name the methods of all."""
+    resp = client.request("OPTIONS", "/api/v1/projects/0123")
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "GET, PATCH, DELETE"
+    assert client.request("PUT", "/api/v1/runs/bulk").headers["allow"] == "POST"
+
+
+def test_the_document_states_what_the_server_refuses(client: TestClient) -> None:
+    schema = ok(client.get("/openapi.json"))
+    components = schema["components"]["schemas"]
+    # Names are one non-blank line; PATCH fields that cannot be cleared are not nullable.
+    name = components["ProjectCreate"]["properties"]["name"]
+    assert name["minLength"] == 1 and name["maxLength"] == 250 and "pattern" in name
+    update = components["ProjectUpdate"]["properties"]
+    assert "anyOf" not in update["name"] and "anyOf" not in update["description"]
+    assert {"type": "null"} in update["primary_metric"]["anyOf"]  # this one may be cleared
+    # Every path parameter: not empty, no control character.
+    for _method, path, op in _operations(schema):
+        for parameter in op.get("parameters", []):
+            if parameter["in"] == "path":
+                assert parameter["schema"]["minLength"] == 1, (path, parameter)
+                # The generic rule, or a stricter one of the route's own (a metric key).
+                assert parameter["schema"]["pattern"] in (PATH_SEGMENT, KEY), (path, parameter)
+    # Downloads are the file's bytes, not JSON.
+    download = schema["paths"]["/api/v1/runs/{run_id}/artifacts/{path}"]["get"]
+    content = download["responses"]["200"]["content"]
+    assert {"application/octet-stream", "text/plain"} <= set(content)
+    assert "application/json" not in content
+    # Text rules and times.
+    run = components["RunCreate"]["properties"]
+    assert run["tags"]["propertyNames"]["pattern"].startswith("^[\\w")
+    assert run["start_time"]["maximum"] == 2**53 - 1
+
+
+def test_the_count_limits_are_documented_as_configured(tmp_path: Any) -> None:
+    from runway.api.app import create_app
+    from runway_core.config import Settings
+
+    settings = Settings(
+        backend_uri=f"sqlite:///{tmp_path / 'r.db'}",
+        artifacts_uri=str(tmp_path / "a"),
+        max_batch_keys=77,
+        max_bulk_runs=5,
+    )
+    with TestClient(create_app(settings)) as client:
+        components = ok(client.get("/openapi.json"))["components"]["schemas"]
+    runs = components["RunsBulkCreate"]["properties"]["runs"]
+    assert runs["maxItems"] == 5 and "RUNWAY_MAX_BULK_RUNS" in runs["description"]
+    metrics = components["MetricBatch"]["properties"]["metrics"]
+    assert metrics["maxProperties"] == 77 and "RUNWAY_MAX_BATCH_KEYS" in metrics["description"]
+    assert components["TagsSet"]["properties"]["tags"]["maxProperties"] == 77

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
-from runway_core.credentials import Cipher, mask, require_server_key, validate_secrets
+from runway.api.app import create_app
+from runway_core.config import Settings
+from runway_core.credentials import mask, require_server_key, validate_secrets
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
 from runway_core.links import commit_url
 from runway_core.schemas import CredentialCreate, ProjectCreate
 from runway_core.store.sql import SqlStore
 from tests.artifacts.conftest import database_bytes
+from tests.runway_core.stores import SECRET_KEY
 
 
 @pytest.mark.parametrize(
@@ -49,7 +55,7 @@ def db_uri(request: pytest.FixtureRequest) -> str:
 def test_store_keeps_only_ciphertext_and_a_hint(
     db_uri: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("RUNWAY_SECRET_KEY", "a passphrase that is long enough")
+    monkeypatch.setenv("RUNWAY_SECRET_KEY", SECRET_KEY)
     store = SqlStore(db_uri)
     project = store.create_project(ProjectCreate(name="p"))
     created = store.create_credential(
@@ -86,36 +92,15 @@ def test_store_keeps_only_ciphertext_and_a_hint(
         store.create_credential(
             "0" * 32, CredentialCreate(name="x", kind="github", secrets={"token": "x"})
         )
-    rotated = store.update_credential_secrets(gh.id, {"token": "ghp_zzzzzzzzzzzz9999"})
+    rotated = store.update_credential_secrets(project.id, gh.id, {"token": "ghp_zzzzzzzzzzzz9999"})
     assert rotated.hint == "ghp_…9999" and rotated.updated_at >= gh.updated_at
-    store.delete_credential(gh.id)
+    store.delete_credential(project.id, gh.id)
     assert [c.name for c in store.list_credentials(project.id)] == ["aws", "misc"]
     with pytest.raises(NotFound):
-        store.delete_credential(gh.id)
+        store.delete_credential(project.id, gh.id)
     store.close()
     stored = database_bytes(db_uri)
     assert b"aws" in stored and b"wJalr" not in stored and b"AKIAIOSFODNN7EXAMPLE" not in stored
-
-
-def test_embedded_default_creates_a_private_key_file_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("RUNWAY_SECRET_KEY", raising=False)
-    key_file = tmp_path / "home" / "secret.key"
-    monkeypatch.setenv("RUNWAY_SECRET_KEY_FILE", str(key_file))
-    token = Cipher().encrypt({"token": "t0ps3cret"})
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert Cipher().decrypt(token) == {"token": "t0ps3cret"}  # the same key is read back
-    monkeypatch.setenv("RUNWAY_SECRET_KEY", Cipher.__name__ * 4)
-    with pytest.raises(InvalidInput, match="RUNWAY_SECRET_KEY differs"):
-        Cipher().decrypt(token)
-
-
-def test_key_rotation_decrypts_with_any_listed_key() -> None:
-    old = Cipher("old passphrase sixteen+").encrypt({"a": "1"})
-    assert Cipher("new passphrase sixteen+,old passphrase sixteen+").decrypt(old) == {"a": "1"}
-    with pytest.raises(InvalidInput, match="16 characters"):
-        Cipher("short")
 
 
 def test_server_mode_requires_a_key(tmp_path: Path) -> None:
@@ -155,3 +140,68 @@ def test_commit_url(remote: str, url: str | None) -> None:
 def test_commit_url_refuses_non_commits() -> None:
     assert commit_url("git@github.com:a/b.git", "main; rm -rf") is None
     assert commit_url(None, "3f2a9c1") is None
+
+
+# --- secrets are never echoed ---------------------------------------------------------------
+
+SECRET = "ghp_NEVERechoME0123456789"
+
+
+@pytest.fixture
+def api(sqlite_uri: str, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        backend_uri=sqlite_uri, artifacts_uri=str(tmp_path / "a"), secret_key=SECRET_KEY
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "gh", "kind": "github", "secrets": SECRET},  # a string, not an object
+        {"name": "gh", "kind": "github", "secrets": [SECRET]},
+        {"name": "gh", "kind": "github", "secrets": {"token": [SECRET]}},
+        {"name": "gh", "kind": "github", "secrets": {"token": SECRET, "extra": "x"}},
+        {"name": "gh", "kind": 7, "secrets": {"token": SECRET}},
+        {"name": "gh", "kind": "github", "secrets": {"token": SECRET + "\x00"}},
+        '{"name": "gh", "kind": "github", "secrets": {"token": "' + SECRET + '"',  # cut off
+    ],
+)
+def test_a_refused_credential_body_never_echoes_its_secret(
+    api: TestClient, body: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    project = api.post("/api/v1/projects", json={"name": "p"}).json()
+    url = f"/api/v1/projects/{project['id']}/credentials"
+    send = {"content": body} if isinstance(body, str) else {"json": body}
+    refused = api.post(url, headers={"content-type": "application/json"}, **send)  # type: ignore[arg-type]
+    assert refused.status_code == 400, refused.text
+    everything = refused.text + str(refused.headers) + caplog.text
+    assert SECRET not in everything and SECRET[4:20] not in everything
+    assert api.get(url).json()["count"] == 0
+
+
+def test_a_refused_rotation_never_echoes_its_secret(
+    api: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    project = api.post("/api/v1/projects", json={"name": "p"}).json()
+    base = f"/api/v1/projects/{project['id']}/credentials"
+    cred = api.post(base, json={"name": "gh", "kind": "github", "secrets": {"token": "ghp_x"}})
+    for secrets in (SECRET, [SECRET], {"token": [SECRET]}, {"password": SECRET}):
+        refused = api.put(f"{base}/{cred.json()['id']}", json={"secrets": secrets})
+        assert refused.status_code == 400, refused.text
+        assert SECRET not in refused.text + caplog.text
+    assert api.get(f"{base}/{cred.json()['id']}").json()["hint"] == cred.json()["hint"]
+
+
+def test_client_side_errors_and_reprs_hide_secrets() -> None:
+    with pytest.raises(ValidationError) as info:
+        CredentialCreate(name="gh", kind="github", secrets=SECRET)  # type: ignore[arg-type]
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    good = CredentialCreate(name="gh", kind="github", secrets={"token": SECRET})
+    assert SECRET not in repr(good) and SECRET not in str(good)
+    with pytest.raises(InvalidInput) as invalid:
+        validate_secrets("github", {"token": SECRET, "extra": SECRET})
+    assert SECRET not in invalid.value.message

@@ -9,6 +9,8 @@ import pytest
 from runway_core.store import Store
 
 KINDS = ["sqlite", "postgres", "http"]
+# One Fernet key for the credentials of every store these tests open (never the user's key file).
+SECRET_KEY = "UZ5Nt3Q-3UbGEj5bbUFi0xb4gJ0Yd2XQ9cM9O2zRkqs="
 
 
 def open_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Store:
@@ -18,7 +20,7 @@ def open_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sto
         from runway_core.store.sql import SqlStore
 
         uri = request.getfixturevalue("sqlite_uri" if kind == "sqlite" else "pg_uri")
-        sql = SqlStore(uri)
+        sql = SqlStore(uri, artifacts_uri=str(tmp_path / "artifacts"), secret_key=SECRET_KEY)
         request.addfinalizer(sql.close)
         return sql
     from fastapi.testclient import TestClient
@@ -30,6 +32,7 @@ def open_store(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Sto
     settings = Settings(
         backend_uri=request.getfixturevalue("sqlite_uri"),
         artifacts_uri=str(tmp_path / "artifacts"),
+        secret_key=SECRET_KEY,
     )
     client = TestClient(create_app(settings))
     client.__enter__()

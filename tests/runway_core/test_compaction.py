@@ -64,8 +64,9 @@ def test_finishing_a_run_merges_its_chunks(store: SqlStore) -> None:
         assert store.get_metric_history(run.id, key) == series
         assert store.get_metric_history(run.id, key, max_points=10) is not None
     assert store.get_run(run.id).metrics == summary
-    # Compacting again, or concurrently, changes nothing.
-    threads = [threading.Thread(target=store.compact_metrics, args=(run.id,)) for _ in range(4)]
+    # Compacting again, or concurrently (each end of a run compacts), changes nothing.
+    end = RunUpdate(status=RunStatus.finished)
+    threads = [threading.Thread(target=store.update_run, args=(run.id, end)) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:

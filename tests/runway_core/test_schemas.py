@@ -17,6 +17,7 @@ PAIRS = [
     (models.ArtifactRecord, schemas.ArtifactPublic, set(), set()),
     (models.Credential, schemas.CredentialPublic, {"blob"}, set()),
     (models.Sweep, schemas.SweepPublic, set(), set()),
+    (models.MetricGoal, schemas.MetricGoalPublic, set(), {"source"}),
 ]
 
 

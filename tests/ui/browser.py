@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,37 @@ def _playwright_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def start_cli(args: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    """``runway <args>`` in its own session, output to ``log``."""
+    with log.open("wb") as out:
+        # Own session: the test can signal `runway up` alone, and clean up its group if it hangs.
+        return subprocess.Popen(
+            [sys.executable, "-m", "runway.cli", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            start_new_session=True,
+        )
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def chromium_page() -> Iterator[Any]:
+    """A headless Chromium page (1400 x 1000), closed afterwards; skips without Chromium."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
+        chromium.close()
 
 
 def wait_http(proc: subprocess.Popen[bytes], url: str, log: Path, timeout: float) -> None:

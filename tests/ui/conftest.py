@@ -89,7 +89,7 @@ def seed(uri: str, artifacts_uri: str | None = None) -> Seeded:
                     run.id,
                     RunUpdate(status=RunStatus.finished, end_time=1_700_000_030_000 + i * 60_000),
                 )
-        from runway.ui.demo import _heatmap_png
+        from runway.demo import _heatmap_png
 
         png = _heatmap_png([[3, 0], [1, 2]])
         store.log_artifact(out.runs["svm-b"], "plots/confusion.png", io.BytesIO(png))
@@ -101,6 +101,28 @@ def seed(uri: str, artifacts_uri: str | None = None) -> Seeded:
     finally:
         store.close()
     return out
+
+
+def seed_runs(uri: str, project: str, experiment: str, count: int) -> dict[str, str]:
+    """``count`` runs named ``<experiment>-0000``… in one transaction, oldest first (name → id)."""
+    store = SqlStore(uri)
+    try:
+        p = store.create_project(ProjectCreate(name=project), exist_ok=True)
+        e = store.create_experiment(p.id, ExperimentCreate(name=experiment), exist_ok=True)
+        runs = store.create_runs(
+            [
+                RunCreate(
+                    experiment_id=e.id,
+                    name=f"{experiment}-{i:04d}",
+                    start_time=1_600_000_000_000 + i * 1000,
+                    status=RunStatus.finished,
+                )
+                for i in range(count)
+            ]
+        )
+    finally:
+        store.close()
+    return {str(r.name): r.id for r in runs}
 
 
 @pytest.fixture
@@ -125,6 +147,13 @@ def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     SqlStore(uri).close()
     monkeypatch.setenv("RUNWAY_TRACKING_URI", uri)
     return uri
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    from tests.ui.browser import chromium_page
+
+    yield from chromium_page()
 
 
 @pytest.fixture

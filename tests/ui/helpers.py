@@ -31,3 +31,28 @@ def errors(at: Any) -> list[str]:
 
 def no_exception(at: Any) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def table_key(at: Any, index: int = 0) -> str:
+    """The key a table was drawn with (element ids end in ``-<key>``)."""
+    return str(at.dataframe[index].proto.id).split("-", 2)[2]
+
+
+def select(at: Any, names: list[str], *, index: int = 0, column: str = "name") -> Any:
+    """Tick the rows showing ``names`` in a table as drawn, as a click in the browser would."""
+    shown = table(at, index)[column].tolist()
+    rows = [shown.index(name) for name in names]
+    at.session_state[table_key(at, index)] = {
+        "selection": {"rows": rows, "columns": [], "cells": []}
+    }
+    return at.run()
+
+
+def button(at: Any, prefix: str) -> Any:
+    """The one button whose label starts with ``prefix``."""
+    (found,) = [b for b in at.button if b.label.startswith(prefix)]
+    return found
+
+
+def captions(at: Any) -> list[str]:
+    return [c.value for c in at.caption]

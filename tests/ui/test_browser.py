@@ -5,12 +5,9 @@ Screenshots are kept in ``test-output/screenshots/`` for a person to look at.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,56 +16,18 @@ import pytest
 
 import runway
 from tests.conftest import free_port
-from tests.ui.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    exceptions,
-    render,
-    require_chromium,
-    screenshot,
-    wait_http,
-)
+from tests.ui.browser import exceptions, kill_group, render, screenshot, start_cli, wait_http
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 PROJECT = "digits classifier"
 
 
-def _start(args: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        # Own session: the test can signal `runway up` alone, and clean up its group if it hangs.
-        return subprocess.Popen(
-            [sys.executable, "-m", "runway.cli", *args],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            start_new_session=True,
-        )
-
-
-def _cleanup(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-        yield page
-        chromium.close()
-
-
 def test_runway_up_demo_every_page_in_chromium(tmp_path: Path, browser) -> None:
     page = browser
     api_port, ui_port = free_port(), free_port()
     log = tmp_path / "up.log"
-    proc = _start(
+    proc = start_cli(
         [
             "up",
             "--demo",
@@ -96,7 +55,19 @@ def test_runway_up_demo_every_page_in_chromium(tmp_path: Path, browser) -> None:
         assert f"Dashboard: {ui}" in log.read_text() and f"API:       {api}" in log.read_text()
         with runway.Client(api) as client:
             ids = {r.name: r.id for r in client.search_runs(project=PROJECT, limit=100)}
+            # Every metric the demo logs ranks the sensible way round.
+            goals = {
+                key: client.metric_goal(PROJECT, key).goal
+                for key in ("val_acc", "train_acc", "loss", "val_loss", "fit_seconds")
+            }
         assert len(ids) == 16
+        assert goals == {
+            "val_acc": "max",
+            "train_acc": "max",
+            "loss": "min",
+            "val_loss": "min",
+            "fit_seconds": "min",
+        }
         p = quote(PROJECT)
         pages = [
             ("projects", "/projects", "Projects", 0),
@@ -137,7 +108,7 @@ def test_runway_up_demo_every_page_in_chromium(tmp_path: Path, browser) -> None:
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                _cleanup(proc)
+                kill_group(proc)
                 raise
     for url in (f"{api}/healthz", f"{ui}/_stcore/health"):
         with pytest.raises(httpx.HTTPError):
@@ -148,7 +119,7 @@ def test_runway_ui_on_an_empty_database(tmp_path: Path, browser) -> None:
     page = browser
     port = free_port()
     log = tmp_path / "ui.log"
-    proc = _start(
+    proc = start_cli(
         ["ui", "--port", str(port), "--tracking-uri", str(tmp_path / "empty.db")], log, tmp_path
     )
     ui = f"http://127.0.0.1:{port}"
@@ -173,5 +144,5 @@ def test_runway_ui_on_an_empty_database(tmp_path: Path, browser) -> None:
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            _cleanup(proc)
+            kill_group(proc)
             raise

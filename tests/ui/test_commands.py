@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 import runway
@@ -121,3 +125,83 @@ def test_up_takes_its_database_from_the_environment_and_stops_on_ctrl_c(tmp_path
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture
+def busy_port() -> Iterator[Callable[[], int]]:
+    """``busy_port()``: a port on 127.0.0.1 that a listening socket holds until the test ends."""
+    held: list[socket.socket] = []
+
+    def hold() -> int:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        held.append(sock)
+        return int(sock.getsockname()[1])
+
+    yield hold
+    for sock in held:
+        sock.close()
+
+
+@pytest.mark.parametrize("busy", [("API",), ("dashboard",), ("API", "dashboard")])
+def test_up_names_every_busy_port_and_starts_nothing(
+    tmp_path: Path, busy_port: Callable[[], int], busy: tuple[str, ...]
+) -> None:
+    api = busy_port() if "API" in busy else free_port()
+    dash = busy_port() if "dashboard" in busy else free_port()
+    db = tmp_path / "runway.db"
+    out = _runway("up", "--port", str(api), "--ui-port", str(dash), "--backend-uri", str(db))
+    ports, options = {"API": api, "dashboard": dash}, {"API": "--port", "dashboard": "--ui-port"}
+    found = "; ".join(f"port {ports[b]} ({b}) is in use" for b in busy)
+    expected = f"{found} — pass " + " / ".join(options[b] for b in busy)
+    assert (out.returncode, out.stderr.strip(), out.stdout) == (1, f"error: {expected}", "")
+    assert not db.exists()  # no server was started
+
+
+def test_ui_says_its_port_is_busy(tmp_path: Path, busy_port: Callable[[], int]) -> None:
+    port = busy_port()
+    out = _runway("ui", "--port", str(port), "--tracking-uri", str(tmp_path / "r.db"))
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.strip() == f"error: port {port} (dashboard) is in use — pass --port"
+
+
+def test_killing_up_stops_the_server_and_the_dashboard(tmp_path: Path) -> None:
+    """SIGKILL gives `runway up` no chance to stop its children: they must notice on their own."""
+    api_port, ui_port = free_port(), free_port()
+    log = tmp_path / "up.log"
+    args = ["up", "--port", str(api_port), "--ui-port", str(ui_port)]
+    args += ["--backend-uri", str(tmp_path / "runway.db")]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "runway.cli", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            start_new_session=True,  # the test can clean up the whole group if children linger
+        )
+    urls = [f"http://127.0.0.1:{api_port}/healthz", f"http://127.0.0.1:{ui_port}/_stcore/health"]
+    try:
+        deadline = time.monotonic() + 120
+        while "Press Ctrl-C" not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.3)
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        answering = urls
+        while answering and time.monotonic() < deadline:
+            time.sleep(0.3)
+            answering = [url for url in urls if _answers(url)]
+        assert answering == [], log.read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.helpers import codes, errors, figures, no_exception, table, traces
+from tests.ui.helpers import codes, errors, figures, no_exception, select, table, traces
 
 
 def test_projects_lists_counts_and_best(seeded, open_page) -> None:
@@ -14,7 +14,7 @@ def test_projects_lists_counts_and_best(seeded, open_page) -> None:
     row = frame.set_index("project").loc["digits"]
     assert (row["experiments"], row["runs"]) == (2, 5)
     assert row["best"] == 0.95
-    assert row["primary metric"] == "val_acc"
+    assert row["primary metric"] == "val_acc ↑"  # best is the highest
 
 
 def test_projects_search_box_filters(seeded, open_page) -> None:
@@ -27,9 +27,7 @@ def test_projects_search_box_filters(seeded, open_page) -> None:
 
 
 def test_projects_row_selection_opens_the_project(seeded, open_page) -> None:
-    at = open_page("projects")
-    at.session_state["projects_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
-    at.run()
+    at = select(open_page("projects"), ["digits"], column="project")
     no_exception(at)
     assert [t.value for t in at.title] == ["digits"]
     assert at.query_params["project"] == "digits"
@@ -132,8 +130,7 @@ def _next_element(at, element):  # type: ignore[no-untyped-def]
 
 def test_experiment_selection_overlays_curves_and_links_to_compare(seeded, open_page) -> None:
     at = open_page("experiment", project="digits", experiment="svm")
-    at.session_state["runs_table"] = {"selection": {"rows": [0, 2], "columns": [], "cells": []}}
-    at.run()
+    select(at, ["svm-b", "svm-a"])
     no_exception(at)
     curves = figures(at)[-1]
     assert sorted(t["name"] for t in curves["data"]) == ["svm-a", "svm-b"]
@@ -152,11 +149,8 @@ def test_selected_running_run_curve_grows_on_the_experiment_page(seeded, open_pa
     from runway_core.store.sql import SqlStore
 
     at = open_page("experiment", project="digits", experiment="mlp")
-    rows = table(at, 0)["name"].tolist()
-    picked = {"rows": [rows.index("mlp-live")], "columns": [], "cells": []}
-    at.session_state["runs_table"] = {"selection": picked}
     at.session_state["curves_metric"] = "val_acc"
-    at.run()
+    select(at, ["mlp-live"])
     no_exception(at)
     assert traces(figures(at)[-1])["mlp-live"]["y"] == [0.2, 0.4]
     store = SqlStore(seeded.uri)

@@ -35,3 +35,18 @@ def test_all_pages_over_http(seeded_server, open_page) -> None:
     at = open_page("run", run="f" * 32)
     no_exception(at)
     assert errors(at) and "not found" in errors(at)[0]
+
+
+def test_goal_switched_in_the_dashboard_is_stored_on_the_server(seeded_server, open_page) -> None:
+    import httpx
+
+    at = open_page("project", project="digits")
+    (metric,) = [s for s in at.selectbox if s.label == "Metric"]
+    metric.set_value("loss").run()
+    assert traces(figures(at)[0])["best loss"]["y"] == pytest.approx([0.1, 0.05])  # lowest
+    at.radio(key="metric_goal").set_value("highest").run()
+    no_exception(at)
+    assert traces(figures(at)[0])["best loss"]["y"] == pytest.approx([0.3, 0.6])
+    project = httpx.get(f"{seeded_server.uri}/api/v1/projects/by-name/digits").json()
+    stored = httpx.get(f"{seeded_server.uri}/api/v1/projects/{project['id']}/metric-goals")
+    assert [(g["key"], g["goal"]) for g in stored.json()["data"]] == [("loss", "max")]

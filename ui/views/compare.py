@@ -12,7 +12,7 @@ from runway.ui.session import client, errors_shown, link, param, param_list, set
 from runway_core.errors import NotFound
 from runway_core.schemas import RunPublic
 
-PICKER_RUNS = 500  # most recent runs offered in the run picker
+PICKER_RUNS = 200  # runs offered in the picker: the newest, or the newest matching the search
 MAX_DIFFS = 30
 DIFF_COLOUR = "background-color: rgba(255, 196, 0, 0.25)"
 
@@ -70,14 +70,28 @@ def _load(c: Any, run_ids: list[str]) -> list[RunPublic] | None:
 def _picker(
     c: Any, project_id: str, runs: list[RunPublic], experiments: dict[str, str]
 ) -> list[str]:
-    recent = c.search_runs(
+    """Choose runs: a search on the server by name (or id), the chosen runs always kept."""
+    text = st.text_input(
+        "Find runs",
+        key="compare_search",
+        max_chars=200,
+        placeholder="part of a run name or id — searches every run of the project",
+    ).strip()
+    found = c.search_runs(
         project=project_id,
+        filter=data.run_search_filter(text),
         limit=PICKER_RUNS,
         order_by=["attributes.start_time desc"],
         include_data=False,
     )
+    if text:
+        more = " (the newest shown; type more to narrow)" if found.next_page_token else ""
+        matches = "1 run matches" if len(found) == 1 else f"{len(found)} runs match"
+        st.caption(f"{matches} {text!r}{more}.")
+    else:
+        st.caption(f"The {len(found)} most recent runs; type to search all of them.")
     options: dict[str, str] = {}
-    for run in [*runs, *recent]:
+    for run in [*runs, *found]:
         options.setdefault(
             run.id,
             f"{experiments.get(run.experiment_id, '?')} / {data.run_label(run)} ({run.id[:6]})",

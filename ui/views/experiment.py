@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from runway.ui import charts, data, widgets
+from runway.ui.goals import goal_for
+from runway.ui.selection import Selection
 from runway.ui.session import (
     client,
     errors_shown,
@@ -17,7 +19,7 @@ from runway.ui.session import (
     param,
     set_params,
 )
-from runway_core.errors import InvalidFilter
+from runway_core.errors import InvalidFilter, NotFound
 
 PAGE_SIZE = 100
 CHART_RUNS = 1000  # runs read for the scatter and parallel coordinates (the best first)
@@ -56,6 +58,12 @@ def show(project_name: str, name: str) -> None:
         return
     primary = project.primary_metric if project.primary_metric in metrics else None
     sort_metric = primary or (metrics[0] if metrics else None)
+    # Best first, by the sort metric's goal (its setting, the primary goal, or its name).
+    best_order = (
+        f"metrics.{sort_metric} {goal_for(c, project, sort_metric).order}"
+        if sort_metric
+        else "attributes.start_time desc"
+    )
 
     flt = st.text_input(
         "Filter (search language)",
@@ -66,15 +74,18 @@ def show(project_name: str, name: str) -> None:
     orders = ["attributes.start_time desc", "attributes.start_time asc"]
     for key in metrics:
         orders += [f"metrics.{key} desc", f"metrics.{key} asc"]
-    # Best first by the project's primary metric; the goal says nothing about other metrics.
-    default_order = param("order") or (
-        f"metrics.{primary} {'asc' if project.primary_metric_goal == 'min' else 'desc'}"
-        if primary
-        else orders[0]
-    )
+    default_order = best_order if primary else orders[0]
+    wanted = param("order") or default_order
     col_order, col_params, col_metrics = st.columns([1, 2, 2])
-    order = col_order.selectbox(
-        "Order by", orders, index=orders.index(default_order) if default_order in orders else 0
+    # selectbox is typed Optional, but with an index into a non-empty list it always answers.
+    order = (
+        col_order.selectbox(
+            "Order by",
+            orders,
+            index=orders.index(wanted) if wanted in orders else 0,
+            key=f"runs_order.{experiment.id}",
+        )
+        or orders[0]
     )
     shown_params = col_params.multiselect("Param columns", params, default=params[:DEFAULT_COLUMNS])
     shown_metrics = col_metrics.multiselect(
@@ -100,20 +111,20 @@ def show(project_name: str, name: str) -> None:
         + (" (more on the next page)" if has_next else "")
         + " · select rows to compare them or to overlay their curves"
     )
-    event = st.dataframe(
-        frame,
-        hide_index=True,
-        key="runs_table",
-        on_select="rerun",
-        selection_mode="multi-row",
-        column_order=[c for c in frame.columns if c != "id"],
+    picked = Selection(f"runs.{experiment.id}")
+    selected = picked.table(
+        frame, hide_index=True, column_order=[c for c in frame.columns if c != "id"]
     )
-    selected = [str(frame.iloc[i]["id"]) for i in event.selection.rows if i < len(frame)]
-    _actions(project.name, selected)
+    _selection_note(picked, selected, {r.id for r in runs})
+    _actions(project.name, picked, selected)
 
-    if flt:  # the charts follow the filter too
+    if flt or len(sample) >= CHART_RUNS:  # the charts follow the filter, and show the best runs
         sample = c.search_runs(
-            project=project.id, experiments=[experiment.id], filter=flt, limit=CHART_RUNS
+            project=project.id,
+            experiments=[experiment.id],
+            filter=flt,
+            order_by=[best_order],
+            limit=CHART_RUNS,
         )
     chart_frame = data.runs_frame(sample, params=params, metrics=metrics)
     if params and metrics:
@@ -124,7 +135,7 @@ def show(project_name: str, name: str) -> None:
         p_cols = varying + [p for p in p_cols if p not in varying]  # informative axes first
         _scatter(chart_frame, p_cols, m_cols, best, colour_default=len(varying) > 1)
         _parallel(chart_frame, p_cols, m_cols, best, dims=varying or p_cols)
-    _curves(c, [r for r in runs if r.id in selected], metrics)
+    _curves(c, _selected_runs(c, picked, runs, selected), metrics)
 
 
 def _page(c, project_id: str, experiment_id: str, flt: str, order: str):  # type: ignore[no-untyped-def]
@@ -155,12 +166,38 @@ def _page(c, project_id: str, experiment_id: str, flt: str, order: str):  # type
     return page, index, bool(page.next_page_token)
 
 
-def _actions(project: str, selected: list[str]) -> None:
-    left, right, _ = st.columns([1, 1, 4])
+def _actions(project: str, picked: Selection, selected: list[str]) -> None:
+    left, middle, right, _ = st.columns([1, 1, 1, 3])
     if left.button(f"Compare selected ({len(selected)})", disabled=len(selected) < 2):
         go("compare", project=project, runs=",".join(selected))
-    if right.button("Open run", disabled=len(selected) != 1):
+    if middle.button("Open run", disabled=len(selected) != 1):
         go("run", run=selected[0])
+    right.button("Clear selection", disabled=not selected, on_click=picked.clear)
+
+
+def _selection_note(picked: Selection, selected: list[str], on_page: set[str]) -> None:
+    """Say what is selected, naming the runs this page does not show."""
+    if not selected:
+        return
+    elsewhere = [picked.label(i) for i in selected if i not in on_page]
+    note = f"{len(selected)} selected"
+    if elsewhere:
+        note += f" · not on this page: {', '.join(elsewhere)}"
+    st.caption(note)
+
+
+def _selected_runs(c, picked: Selection, runs: list, selected: list[str]) -> list:  # type: ignore[no-untyped-def]
+    """The selected runs, read from the server when not on this page; deleted ones let go."""
+    here = {r.id: r for r in runs}
+    out, gone = [], []
+    for run_id in selected:
+        try:
+            out.append(here[run_id] if run_id in here else c.get_run(run_id))
+        except NotFound:
+            gone.append(run_id)
+    if gone:
+        picked.discard(gone)
+    return out
 
 
 def _scatter(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from runway.ui import charts, data
+from runway.ui.goals import LABELS, goal_control
+from runway.ui.selection import open_table
 from runway.ui.session import client, empty_state, errors_shown, go, link, param, set_params
 
 SAMPLE_RUNS = 200  # recent runs read to learn which metric keys the project has
@@ -39,16 +41,20 @@ def show(name: str) -> None:
         return
     left, right = st.columns([3, 1])
     metric = None
+    best = ""
     if metric_keys:
         wanted = param("metric") or project.primary_metric or metric_keys[0]
         index = metric_keys.index(wanted) if wanted in metric_keys else 0
         metric = right.selectbox("Metric", metric_keys, index=index)
-        aggregate = right.radio(
-            "Aggregate per experiment",
-            charts.AGGREGATES,
-            horizontal=True,
-            help=f"best = {'highest' if project.primary_metric_goal == 'max' else 'lowest'} value",
-        )
+        with right:
+            aggregate = st.radio(
+                "Aggregate per experiment",
+                charts.AGGREGATES,
+                horizontal=True,
+                help="best: each experiment's best run by the metric's goal (set below)",
+            )
+            goal = goal_control(c, project, metric, key="metric_goal")
+        best = f"best {metric} ({LABELS[goal.goal]})"
         set_params(metric=metric if metric != project.primary_metric else None)
         experiments = c.list_experiments(project.id, metric=metric)
     frame = data.experiments_frame(experiments)
@@ -60,21 +66,21 @@ def show(name: str) -> None:
         left.info("No metrics logged yet: the chart appears once runs log metrics.")
     st.subheader("Experiments")
     st.caption("Select a row to open the experiment.")
-    event = st.dataframe(
+    opened = open_table(
         frame,
+        key=f"experiments_table.{project.id}",
         hide_index=True,
-        key="experiments_table",
-        on_select="rerun",
-        selection_mode="single-row",
         column_order=["experiment", "runs", "best", "mean", "last", "last activity", "created"],
         column_config={
-            k: st.column_config.NumberColumn(f"{k} {metric or ''}".strip(), format="%.4g")
+            k: st.column_config.NumberColumn(
+                best if k == "best" and best else f"{k} {metric or ''}".strip(), format="%.4g"
+            )
             for k in ("best", "mean", "last")
         },
     )
-    if event.selection.rows:
-        row = frame.iloc[event.selection.rows[0]]
-        go("experiment", project=project.name, experiment=str(row["experiment"]))
+    if opened:
+        names = dict(zip(frame["id"], frame["experiment"], strict=True))
+        go("experiment", project=project.name, experiment=str(names.get(opened, opened)))
     link("compare", "Compare runs of this project →", project=project.name)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from runway.ui import data
+from runway.ui.selection import open_table
 from runway.ui.session import client, empty_state, errors_shown, go, param, set_params
 
 
@@ -22,17 +23,16 @@ def main() -> None:
             return
         frame = data.projects_frame(projects)
         st.caption(f"{len(frame)} projects · select a row to open it")
-        event = st.dataframe(
+        opened = open_table(
             frame,
-            hide_index=True,
             key="projects_table",
-            on_select="rerun",
-            selection_mode="single-row",
+            hide_index=True,
             column_order=[c for c in frame.columns if c != "id"],
             column_config={"best": st.column_config.NumberColumn(format="%.4g")},
         )
-        if event.selection.rows:
-            go("project", project=str(frame.iloc[event.selection.rows[0]]["project"]))
+        if opened:
+            names = dict(zip(frame["id"], frame["project"], strict=True))
+            go("project", project=str(names.get(opened, opened)))  # the id if it was renamed
 
 
 if __name__ == "__main__":

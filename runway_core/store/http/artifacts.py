@@ -10,10 +10,11 @@ from urllib.parse import quote
 
 import httpx
 
-from runway_core.artifacts.paths import iter_folder, normalize_path, source_file
+from runway_core.artifacts.paths import normalize_path, source_file
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.errors import StoreUnavailable
 from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
+from runway_core.store.folders import FolderUploads
 from runway_core.store.http.base import (
     HttpBase,
     encode,
@@ -38,7 +39,7 @@ def _read(response: httpx.Response) -> bytes:
         response.close()
 
 
-class ArtifactsMixin(HttpBase):
+class ArtifactsMixin(FolderUploads, HttpBase):
     def _artifact_url(self, run_id: str, kind: str, path: str) -> str:
         return f"/runs/{segment(run_id)}/{kind}/{quote(normalize_path(path), safe='/')}"
 
@@ -77,12 +78,6 @@ class ArtifactsMixin(HttpBase):
             )
         return ArtifactPublic.model_validate(json_body(response))
 
-    def log_artifacts(
-        self, run_id: str, folder: Path | str, path: str = ""
-    ) -> list[ArtifactPublic]:
-        files = list(iter_folder(Path(folder), path))  # checks every link before uploading
-        return [self.log_artifact(run_id, rel, file) for rel, file in files]
-
     def attach_artifact_content(
         self, run_id: str, path: str, sha256: str, *, kind: str = "file"
     ) -> ArtifactPublic:
@@ -101,9 +96,9 @@ class ArtifactsMixin(HttpBase):
         body = self._request("GET", f"/runs/{segment(run_id)}/artifacts", params={"prefix": prefix})
         return [ArtifactPublic.model_validate(a) for a in body["data"]]
 
-    def artifact_tree(self, run_id: str, *, prefix: str = "") -> list[dict[str, Any]]:
-        body = self._request("GET", f"/runs/{segment(run_id)}/artifacts", params={"prefix": prefix})
-        return list(body["tree"])
+    def get_artifact(self, run_id: str, path: str) -> ArtifactPublic:
+        body = self._request("GET", self._artifact_url(run_id, "artifact-info", path))
+        return ArtifactPublic.model_validate(body)
 
     def _stream(self, url: str, params: dict[str, Any] | None = None) -> BinaryIO:
         response = self._send_streaming("GET", url, params=params)

@@ -9,26 +9,31 @@ from runway_core.schemas import CredentialCreate, CredentialPublic
 from runway_core.store.http.base import HttpBase, dump, encode, segment
 
 
+def _url(project_id: str, credential_id: str | None = None) -> str:
+    base = f"/projects/{segment(project_id)}/credentials"
+    return base if credential_id is None else f"{base}/{segment(credential_id)}"
+
+
 class CredentialsMixin(HttpBase):
     def create_credential(self, project_id: str, credential: CredentialCreate) -> CredentialPublic:
-        body = self._request(
-            "POST", f"/projects/{segment(project_id)}/credentials", content=dump(credential)
-        )
+        body = self._request("POST", _url(project_id), content=dump(credential))
         return CredentialPublic.model_validate(body)
 
     def list_credentials(self, project_id: str) -> list[CredentialPublic]:
-        body = self._request("GET", f"/projects/{segment(project_id)}/credentials")
+        body = self._request("GET", _url(project_id))
         return [CredentialPublic.model_validate(c) for c in body["data"]]
 
+    def get_credential(self, project_id: str, credential_id: str) -> CredentialPublic:
+        body = self._request("GET", _url(project_id, credential_id))
+        return CredentialPublic.model_validate(body)
+
     def update_credential_secrets(
-        self, credential_id: str, secrets: Mapping[str, Any]
+        self, project_id: str, credential_id: str, secrets: Mapping[str, Any]
     ) -> CredentialPublic:
         body = self._request(
-            "PUT",
-            f"/credentials/{segment(credential_id)}",
-            content=encode({"secrets": dict(secrets)}),
+            "PUT", _url(project_id, credential_id), content=encode({"secrets": dict(secrets)})
         )
         return CredentialPublic.model_validate(body)
 
-    def delete_credential(self, credential_id: str) -> None:
-        self._request("DELETE", f"/credentials/{segment(credential_id)}")
+    def delete_credential(self, project_id: str, credential_id: str) -> None:
+        self._request("DELETE", _url(project_id, credential_id))

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from runway_core.errors import InvalidInput
 from runway_core.schemas import RunCreate, RunPublic, RunUpdate
-from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult, WriteResults
+from runway_core.schemas.writes import (
+    CreateRunWrite,
+    ParamsWrite,
+    RunStart,
+    ServerWrite,
+    WriteResult,
+    WriteResults,
+)
 from runway_core.store.http.base import HttpBase, dump, encode, segment
 from runway_core.validation import check_key, check_tag_value, flatten_params
 
@@ -19,6 +27,23 @@ def _run_body(run: RunCreate) -> dict[str, Any]:
     # (a Path, a set) into others that the server could not refuse.
     flatten_params(run.params)
     return run.model_dump(mode="json")
+
+
+def _check_params(writes: Sequence[ServerWrite]) -> None:
+    """Params checked here as the SQL store does (JSON would turn NaN into null silently)."""
+    for i, write in enumerate(writes):
+        params = (
+            write.params
+            if isinstance(write, ParamsWrite)
+            else write.run.params
+            if isinstance(write, CreateRunWrite)
+            else None
+        )
+        try:
+            flatten_params(params or {})
+        except InvalidInput as exc:
+            field = f"writes.{i}.{exc.field}" if exc.field else f"writes.{i}"
+            raise InvalidInput(f"writes[{i}]: {exc.message}", field=field) from None
 
 
 class RunsMixin(HttpBase):
@@ -40,6 +65,7 @@ class RunsMixin(HttpBase):
         return RunPublic.model_validate(body)
 
     def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
+        _check_params(writes)
         results: list[WriteResult] = []
         for start in range(0, len(writes), WRITES_PER_REQUEST):
             chunk = writes[start : start + WRITES_PER_REQUEST]

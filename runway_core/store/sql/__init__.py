@@ -8,6 +8,7 @@ from runway_core.errors import StoreUnavailable
 from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
+from runway_core.store.sql.goals import GoalsMixin
 from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
@@ -23,17 +24,28 @@ class SqlStore(
     MetricsMixin,
     SearchMixin,
     ArtifactsMixin,
+    GoalsMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 
-    def __init__(self, uri: str, *, artifacts_uri: str | None = None, migrate: bool = True):
+    def __init__(
+        self,
+        uri: str,
+        *,
+        artifacts_uri: str | None = None,
+        secret_key: str | None = None,
+        migrate: bool = True,
+    ):
+        """``secret_key``: Fernet key(s) for credentials; by default ``RUNWAY_SECRET_KEY``, else
+        the embedded default's key file (see ``runway_core.credentials``)."""
         self.uri = uri
         self._engine = make_engine(uri)
         self._artifacts_uri = artifacts_uri
+        self._secret_key = secret_key
         if migrate:
-            self.migrate()
+            self._migrate()
 
-    def migrate(self) -> None:
+    def _migrate(self) -> None:
         try:
             migrate(self._engine)
         except OperationalError as exc:

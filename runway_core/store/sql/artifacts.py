@@ -21,7 +21,7 @@ from runway_core.artifacts import (
 from runway_core.artifacts.archive import ArchiveFormat, list_members, open_member, sniff_format
 from runway_core.artifacts.diff import MAX_DIFF_BYTES, binary_message, unified_diff
 from runway_core.artifacts.factory import parse_s3_uri
-from runway_core.artifacts.paths import iter_folder, normalize_prefix, source_file
+from runway_core.artifacts.paths import normalize_prefix, source_file
 from runway_core.artifacts.preview import decode_text, guess_media_type, read_head
 from runway_core.artifacts.streams import CHUNK_SIZE, ChunkReader, as_binary_io
 from runway_core.config import DEFAULT_ARTIFACTS_URI
@@ -29,6 +29,7 @@ from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from runway_core.models import ArtifactRecord, Run
 from runway_core.models._common import now_ms
 from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
+from runway_core.store.folders import FolderUploads
 from runway_core.store.sql.base import fresh_run_paths
 from runway_core.store.sql.credentials import CredentialsMixin
 
@@ -50,7 +51,7 @@ def _checked(stream: BinaryIO, path: str, kind: str) -> BinaryIO:
     return as_binary_io(ChunkReader(itertools.chain([head], rest)))
 
 
-class ArtifactsMixin(CredentialsMixin):
+class ArtifactsMixin(CredentialsMixin, FolderUploads):
     _artifacts_uri: str | None
     _artifact_stores: dict[tuple[str, str, int], ArtifactStore] | None = None
 
@@ -120,13 +121,6 @@ class ArtifactsMixin(CredentialsMixin):
             uri=f"sha256:{sha}",
             media_type=guess_media_type(path),
         )
-
-    def log_artifacts(
-        self, run_id: str, folder: Path | str, path: str = ""
-    ) -> list[ArtifactPublic]:
-        """Log every file under ``folder`` at ``path/<relative path>``, one by one."""
-        files = list(iter_folder(Path(folder), path))  # checks every link before uploading
-        return [self.log_artifact(run_id, rel, file) for rel, file in files]
 
     def attach_artifact_content(
         self, run_id: str, path: str, sha256: str, *, kind: str = "file"

@@ -23,6 +23,12 @@ def _invalid_value(exc: DataError) -> InvalidInput:
     return InvalidInput(f"a value cannot be stored: {exc.orig}")
 
 
+def _not_utf8(exc: UnicodeEncodeError) -> InvalidInput:
+    """Text with a lone surrogate, which no driver can send; validation refuses it first, naming
+    the field; this keeps any it misses a 400 rather than a 500."""
+    return InvalidInput(f"text is not valid UTF-8 (a lone surrogate): {exc.reason}")
+
+
 def row_dict(row: SQLModel) -> dict[str, Any]:
     """A table row's fields as loaded (no serialisation), to build a wire shape with extras."""
     return {name: getattr(row, name) for name in type(row).model_fields}
@@ -45,6 +51,8 @@ def _database_errors(conflict_message: str | None = None) -> Iterator[None]:
         raise StoreUnavailable(f"database error: {exc.orig}") from exc
     except DataError as exc:
         raise _invalid_value(exc) from exc
+    except UnicodeEncodeError as exc:
+        raise _not_utf8(exc) from exc
 
 
 # A batch of writes in progress (``SqlBase._batch_of_writes``): its engine, its session, and

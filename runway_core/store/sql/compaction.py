@@ -44,7 +44,8 @@ def compact_series(session: Session, run_id: str, key: str) -> int:
         idx = order[start : start + CHUNK_POINTS]
         s = [steps[i] for i in idx]
         v = [values[i] for i in idx]
-        finite = [x for x in v if x == x]
+        # Over finite values: NaN, and ±inf that a server before the inf→NaN rule stored.
+        finite = [x for x in v if x - x == 0.0]
         new_rows.append(
             {
                 "run_id": run_id,

@@ -16,17 +16,21 @@ from runway_core.store.sql.base import SqlBase
 
 
 class CredentialsMixin(SqlBase):
+    _secret_key: str | None = None
     _cipher_instance: Cipher | None = None
 
     def _cipher(self) -> Cipher:
         # Created on first use: a store that never touches credentials needs no key.
         if self._cipher_instance is None:
-            self._cipher_instance = Cipher()
+            self._cipher_instance = Cipher(
+                self._secret_key, may_create_key_file=self._holds_no_credentials
+            )
         return self._cipher_instance
 
-    def use_secret_key(self, secret_key: str) -> None:
-        """Encrypt with this key instead of ``RUNWAY_SECRET_KEY`` / the key file."""
-        self._cipher_instance = Cipher(secret_key)
+    def _holds_no_credentials(self) -> bool:
+        """Whether a new embedded key file is harmless: no stored credential needs the old one."""
+        with self._read() as session:
+            return session.exec(select(Credential.id).limit(1)).first() is None
 
     def create_credential(self, project_id: str, credential: CredentialCreate) -> CredentialPublic:
         name = validate_name(credential.name)
@@ -55,33 +59,43 @@ class CredentialsMixin(SqlBase):
             ).all()
             return [CredentialPublic.model_validate(r) for r in rows]
 
-    def get_credential(self, credential_id: str) -> CredentialPublic:
+    def get_credential(self, project_id: str, credential_id: str) -> CredentialPublic:
         with self._read() as session:
-            return CredentialPublic.model_validate(self._credential_row(session, credential_id))
+            row = self._credential_row(session, project_id, credential_id)
+            return CredentialPublic.model_validate(row)
 
     def update_credential_secrets(
-        self, credential_id: str, secrets: Mapping[str, Any]
+        self, project_id: str, credential_id: str, secrets: Mapping[str, Any]
     ) -> CredentialPublic:
         """Replace a credential's secrets (key rotation); its name and kind stay."""
+        with self._read() as session:
+            kind = self._credential_row(session, project_id, credential_id).kind
+        clean = validate_secrets(kind, secrets)  # kind never changes: checked outside the write
+        blob = self._cipher().encrypt(clean)
         with self._write() as session:
-            row = self._credential_row(session, credential_id)
-            clean = validate_secrets(row.kind, secrets)
-            row.blob = self._cipher().encrypt(clean)
+            row = self._credential_row(session, project_id, credential_id)
+            row.blob = blob
             row.hint = make_hint(row.kind, clean)
             row.updated_at = now_ms()
             session.add(row)
             session.flush()
             return CredentialPublic.model_validate(row)
 
-    def delete_credential(self, credential_id: str) -> None:
+    def delete_credential(self, project_id: str, credential_id: str) -> None:
         with self._write() as session:
-            session.delete(self._credential_row(session, credential_id))
+            session.delete(self._credential_row(session, project_id, credential_id))
 
     @staticmethod
-    def _credential_row(session: Session, credential_id: str) -> Credential:
+    def _credential_row(session: Session, project_id: str, credential_id: str) -> Credential:
+        """The credential, which must belong to ``project_id`` (else it is not found there)."""
         row = session.get(Credential, credential_id)
-        if row is None:
-            raise NotFound(f"credential {credential_id!r} not found", field="credential_id")
+        if row is None or row.project_id != project_id:
+            if session.get(Project, project_id) is None:
+                raise NotFound(f"project {project_id!r} not found", field="project_id")
+            raise NotFound(
+                f"credential {credential_id!r} not found in project {project_id}",
+                field="credential_id",
+            )
         return row
 
     def _credential_secrets(

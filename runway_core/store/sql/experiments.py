@@ -15,6 +15,7 @@ from runway_core.schemas import (
     ExperimentUpdate,
 )
 from runway_core.store.sql.base import SqlBase, row_dict
+from runway_core.store.sql.goals import stored_goal
 from runway_core.validation import check_key, check_name, check_not_null, check_text
 
 
@@ -87,12 +88,7 @@ class ExperimentsMixin(SqlBase):
             aggs: dict[str, tuple[float | None, float | None, float | None]] = {}
             if metric:
                 check_key(metric, "metric")
-                best = (
-                    func.min
-                    if project.primary_metric_goal == "min"
-                    and (project.primary_metric in (None, metric))
-                    else func.max
-                )
+                best = func.min if stored_goal(session, project, metric).goal == "min" else func.max
                 rows = session.exec(
                     select(
                         Run.experiment_id,

@@ -16,7 +16,8 @@ from runway_core.models import IngestedBatch, MetricChunk, MetricSummary
 from runway_core.models._common import now_ms
 from runway_core.schemas import MetricBatch, MetricBatchResult, MetricSeries, MetricSeriesIn
 from runway_core.store.sql.base import SqlBase
-from runway_core.validation import check_key, check_text
+from runway_core.store.sql.slices import in_slices
+from runway_core.validation import MAX_EPOCH_MS, check_key, check_text
 
 INT64_MAX = 2**63 - 1
 MAX_POINTS_PER_BATCH = 1_000_000
@@ -41,7 +42,7 @@ class _Prepared:
     def __init__(self, key: str, steps: list[int], timestamps: list[int], values: list[float]):
         self.key, self.steps, self.timestamps, self.values = key, steps, timestamps, values
         n = self.count = len(values)
-        finite = [v for v in values if v == v]  # NaN != NaN
+        finite = [v for v in values if v == v]  # NaN != NaN; ±inf are NaN already
         self.vmin = min(finite) if finite else None
         self.vmax = max(finite) if finite else None
         # The last point is the one at the highest step; among equal steps, the later one.
@@ -50,14 +51,25 @@ class _Prepared:
         self.last = None if math.isnan(values[best]) else values[best]
 
 
-def _check_range(items: list[int], field: str, *, minimum: int) -> list[int]:
-    if min(items) < minimum or max(items) > INT64_MAX:
-        i, v = next((i, v) for i, v in enumerate(items) if not minimum <= v <= INT64_MAX)
+def _check_range(
+    items: list[int], field: str, *, minimum: int, maximum: int = INT64_MAX
+) -> list[int]:
+    if min(items) < minimum or max(items) > maximum:
+        i, v = next((i, v) for i, v in enumerate(items) if not minimum <= v <= maximum)
         raise InvalidInput(
-            f"{field}[{i}] must be an integer between {minimum} and 2^63-1, got {v!r}",
+            f"{field}[{i}] must be an integer between {minimum} and {maximum}, got {v!r}",
             field=f"{field}.{i}",
         )
     return items
+
+
+def check_batch(batch: MetricBatch) -> None:
+    """The checks of ``log_metrics`` that need no database (a batch of writes makes them before
+    it looks the run up, so a bad batch is refused as such)."""
+    check_text(batch.batch_id, "batch_id")
+    for key, series in batch.metrics.items():
+        check_key(key, f"metrics.{key}")
+        _prepare(key, series, 0, 0)
 
 
 def _prepare(key: str, series: MetricSeriesIn, next_step: int, now: int) -> _Prepared:
@@ -73,14 +85,22 @@ def _prepare(key: str, series: MetricSeriesIn, next_step: int, now: int) -> _Pre
                 "the same length",
                 field=f"{field}.{name}",
             )
-    values = [math.nan if v is None else v for v in series.values]
+    # One rule on every path (as the SDK does): ±inf is stored as NaN; null is NaN. ``v - v`` is
+    # 0.0 only for a finite number (inf - inf and NaN - NaN are NaN).
+    values = [v if v is not None and v - v == 0.0 else math.nan for v in series.values]
+    if series.steps is None and next_step + n - 1 > INT64_MAX:
+        raise InvalidInput(
+            f"{field}: the series' last step is near 2^63-1; its next steps cannot be counted on "
+            "from there (send steps)",
+            field=f"{field}.steps",
+        )
     steps = (
         _check_range(series.steps, f"{field}.steps", minimum=-INT64_MAX)
         if series.steps is not None
         else list(range(next_step, next_step + n))
     )
     stamps = (
-        _check_range(series.timestamps, f"{field}.timestamps", minimum=0)
+        _check_range(series.timestamps, f"{field}.timestamps", minimum=0, maximum=MAX_EPOCH_MS)
         if series.timestamps is not None
         else [now] * n
     )
@@ -130,14 +150,15 @@ class MetricsMixin(SqlBase):
 
     @staticmethod
     def _next_steps(session: Session, run_id: str, keys: list[str]) -> dict[str, int]:
-        if not keys:
-            return {}
-        rows = session.exec(
-            select(MetricSummary.key, MetricSummary.last_step).where(
-                MetricSummary.run_id == run_id, col(MetricSummary.key).in_(keys)
-            )
-        ).all()
-        return {k: s + 1 for k, s in rows}
+        out: dict[str, int] = {}
+        for part in in_slices(keys):
+            rows = session.exec(
+                select(MetricSummary.key, MetricSummary.last_step).where(
+                    MetricSummary.run_id == run_id, col(MetricSummary.key).in_(part)
+                )
+            ).all()
+            out.update((k, s + 1) for k, s in rows)
+        return out
 
     @staticmethod
     def _insert_chunks(session: Session, run_id: str, prepared: list[_Prepared]) -> None:

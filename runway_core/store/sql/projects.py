@@ -6,10 +6,12 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
+from runway_core.metrics.goals import Goal, goal_by_name
 from runway_core.models import Experiment, MetricSummary, Project, Run
 from runway_core.models._common import now_ms
 from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectSummary, ProjectUpdate
 from runway_core.store.sql.base import SqlBase, row_dict
+from runway_core.store.sql.goals import goal_settings, project_goal
 from runway_core.validation import check_key, check_name, check_not_null, check_text
 
 
@@ -18,6 +20,11 @@ def _check_goal(goal: str | None) -> None:
         raise InvalidInput(
             "primary_metric_goal must be 'max' or 'min'", field="primary_metric_goal"
         )
+
+
+def _default_goal(primary_metric: str | None) -> Goal:
+    """A new project's primary-metric goal when none is given ("max" with no metric yet)."""
+    return goal_by_name(primary_metric) if primary_metric else "max"
 
 
 class ProjectsMixin(SqlBase):
@@ -29,7 +36,10 @@ class ProjectsMixin(SqlBase):
             check_key(project.primary_metric, "primary_metric")
         try:
             with self._write(f"project {name!r} already exists") as session:
-                row = Project.model_validate({**project.model_dump(), "name": name})
+                goal = project.primary_metric_goal or _default_goal(project.primary_metric)
+                row = Project.model_validate(
+                    {**project.model_dump(), "name": name, "primary_metric_goal": goal}
+                )
                 session.add(row)
                 session.flush()
                 return ProjectPublic.model_validate(row)
@@ -84,9 +94,11 @@ class ProjectsMixin(SqlBase):
                     .group_by(Run.project_id)
                 ).all()
             }
+            settings = goal_settings(session, ids)
             out = []
             for p in projects:
                 count, last = run_stats.get(p.id, (0, None))
+                best, goal = self._best_value(session, p, settings)
                 out.append(
                     ProjectSummary.model_validate(
                         {
@@ -94,18 +106,22 @@ class ProjectsMixin(SqlBase):
                             "experiment_count": exp_counts.get(p.id, 0),
                             "run_count": count,
                             "last_activity": last or p.updated_at,
-                            "best_value": self._best_value(session, p),
+                            "best_value": best,
+                            "best_goal": goal,
                         }
                     )
                 )
             return out
 
     @staticmethod
-    def _best_value(session: Session, project: Project) -> float | None:
+    def _best_value(
+        session: Session, project: Project, settings: dict[str, dict[str, str]]
+    ) -> tuple[float | None, Goal | None]:
         if not project.primary_metric:
-            return None
-        agg = func.min if project.primary_metric_goal == "min" else func.max
-        return session.exec(
+            return None, None
+        goal = project_goal(project, project.primary_metric, settings).goal
+        agg = func.min if goal == "min" else func.max
+        best = session.exec(
             select(agg(MetricSummary.last))
             .join(Run, col(Run.id) == col(MetricSummary.run_id))
             .where(
@@ -114,6 +130,7 @@ class ProjectsMixin(SqlBase):
                 col(Run.deleted_at).is_(None),
             )
         ).one()
+        return best, goal
 
     def update_project(self, project_id: str, update: ProjectUpdate) -> ProjectPublic:
         data = update.model_dump(exclude_unset=True)
@@ -126,6 +143,14 @@ class ProjectsMixin(SqlBase):
             check_key(data["primary_metric"], "primary_metric")
         with self._write(f"project {data.get('name')!r} already exists") as session:
             row = self._project(session, project_id)
+            new_metric = data.get("primary_metric")
+            if (
+                new_metric
+                and new_metric != row.primary_metric
+                and "primary_metric_goal" not in data
+            ):
+                # The stored goal was about the previous metric; the new one's comes by name.
+                data["primary_metric_goal"] = goal_by_name(new_metric)
             for key, value in data.items():
                 setattr(row, key, value)
             row.updated_at = now_ms()

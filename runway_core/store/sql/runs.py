@@ -17,6 +17,7 @@ from runway_core.models._common import new_id, now_ms
 from runway_core.schemas import MetricSummaryPublic, RunCreate, RunPublic, RunStatus, RunUpdate
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.compaction import MIN_CHUNKS, compact_series, series_keys
+from runway_core.store.sql.slices import in_slices
 from runway_core.validation import (
     check_epoch_ms,
     check_json_document,
@@ -174,6 +175,18 @@ def compaction_due(session: Session, run_id: str) -> bool:
     return session.execute(query).first() is not None
 
 
+def check_new_run(run: RunCreate) -> None:
+    """The checks of a new run that need no database (``ensure_run`` makes them before it
+    looks the run up, so a bad request is refused even for a run that exists)."""
+    _check_run_fields(run.model_dump(exclude={"params", "tags"}))
+    if run.id is not None and (not run.id or not set(run.id) <= _ID_CHARS):
+        raise InvalidInput("id must be 1-32 hex characters", field="id")
+    if run.name is not None:
+        check_name(run.name, "name")
+    flatten_params(run.params)
+    _clean_tags(run.tags)
+
+
 class RunsMixin(SqlBase):
     def _new_run(
         self, session: Session, run: RunCreate, experiments: dict[str, Experiment]
@@ -235,7 +248,7 @@ class RunsMixin(SqlBase):
             run, compact = self._update_run_row(session, run_id, update)
             public = load_run_publics(session, [run])[0]
         if compact:
-            self.compact_metrics(run_id)
+            self._compact_metrics(run_id)
         return public
 
     def _update_run_row(self, session: Session, run_id: str, update: RunUpdate) -> tuple[Run, bool]:
@@ -260,7 +273,7 @@ class RunsMixin(SqlBase):
         session.flush()
         return run, status.is_terminal and compaction_due(session, run_id)
 
-    def compact_metrics(self, run_id: str) -> int:
+    def _compact_metrics(self, run_id: str) -> int:
         """Merge the run's small metric chunks (done when it ends); returns chunks rewritten."""
         with self._write() as session:
             # Row lock on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers), so
@@ -302,8 +315,9 @@ class RunsMixin(SqlBase):
             run = self._live_run(session, run_id)
             existing = {
                 p.key: p
+                for part in in_slices(list(flat))
                 for p in session.exec(
-                    select(Param).where(Param.run_id == run_id, col(Param.key).in_(list(flat)))
+                    select(Param).where(Param.run_id == run_id, col(Param.key).in_(part))
                 ).all()
             }
             for key, value in flat.items():
@@ -331,8 +345,9 @@ class RunsMixin(SqlBase):
                     run = self._live_run(session, run_id)
                     existing = {
                         t.key: t
+                        for part in in_slices(list(clean))
                         for t in session.exec(
-                            select(Tag).where(Tag.run_id == run_id, col(Tag.key).in_(list(clean)))
+                            select(Tag).where(Tag.run_id == run_id, col(Tag.key).in_(part))
                         ).all()
                     }
                     for key, value in clean.items():

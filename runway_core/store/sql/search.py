@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import ColumnElement, Row, Select, Table, select
 from sqlmodel import Session, col
 
 from runway_core.errors import InvalidInput, NotFound
 from runway_core.models import Experiment, Project, Run
 from runway_core.schemas import RunPage, RunSearch
-from runway_core.search.compile import RUNS, plan_filter
+from runway_core.search.ast import Expr, Field, FieldKind
+from runway_core.search.compile import RUNS, child_table, plan_filter
+from runway_core.search.hints import child_fields, unknown_key_hints
 from runway_core.search.order import DEFAULT_ORDER, parse_order_by
 from runway_core.search.parser import parse_filter
 from runway_core.search.sort import SortPlan, SortValue, sort_plan
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.runs import load_run_publics
-from runway_core.validation import check_text
+from runway_core.validation import check_text, check_utf8
 
 MAX_EXPERIMENTS = 1000
+# Keys read to suggest the nearest one to a key no run has (difflib compares them all).
+MAX_HINT_KEYS = 10_000
 
 
 class SearchMixin(SqlBase):
@@ -28,15 +32,21 @@ class SearchMixin(SqlBase):
         Runs without the sort metric/param/tag come last in both directions; ties are broken
         by run id, so paging by ``next_page_token`` returns every match exactly once.
         """
+        # Refused as the API refuses them (the parser would say InvalidFilter instead).
+        check_utf8(search.filter, "filter")
+        for i, item in enumerate(search.order_by):
+            check_utf8(item, f"order_by.{i}")
         keys = parse_order_by(search.order_by or DEFAULT_ORDER)
-        filters = plan_filter(parse_filter(search.filter), self.dialect)
+        expr = parse_filter(search.filter)
+        filters = plan_filter(expr, self.dialect)
         plan = sort_plan(keys, filters)
         after = plan.decode(search.page_token) if search.page_token else None
         want = search.limit + 1  # one more than a page tells whether another page follows
         with self._read() as session:
-            where = [_scope(session, search), filters.where]
+            in_scope = [_scope(session, search)]
             if not search.include_deleted:
-                where.append(RUNS.c.deleted_at.is_(None))
+                in_scope.append(RUNS.c.deleted_at.is_(None))
+            where = [*in_scope, filters.where]
             rows: list[Row[Any]] = []
             if not plan.splittable:
                 rows = _fetch(session, plan, where, after, want)
@@ -57,10 +67,34 @@ class SearchMixin(SqlBase):
                 last = tuple(rows[-1])
                 token = plan.encode([_plain(value) for value in last[1:]], last[0].id)
             runs = [row[0] for row in rows]
+            hints = []
+            if not runs and after is None:
+                hints = _hints(session, expr, in_scope)
             return RunPage(
                 runs=load_run_publics(session, runs, include_data=search.include_data),
                 next_page_token=token,
+                hints=hints,
             )
+
+
+def _hints(session: Session, expr: Expr | None, in_scope: list[ColumnElement[bool]]) -> list[str]:
+    """For an empty first page: the filter's keys that no run in scope has, with near ones."""
+
+    def has_key(field: Field) -> bool:
+        table = child_table(field)
+        query = _keys_in_scope(table, in_scope).where(table.c.key == field.key).limit(1)
+        return session.execute(query).first() is not None
+
+    def keys_in_scope(kind: FieldKind) -> list[str]:
+        table = child_table(Field(kind=kind, key="", position=0))
+        query = _keys_in_scope(table, in_scope).distinct().limit(MAX_HINT_KEYS)
+        return [key for (key,) in session.execute(query)]
+
+    return unknown_key_hints(child_fields(expr), has_key, keys_in_scope)
+
+
+def _keys_in_scope(table: Table, in_scope: list[ColumnElement[bool]]) -> Select[tuple[str]]:
+    return select(table.c.key).join(RUNS, RUNS.c.id == table.c.run_id).where(*in_scope)
 
 
 def _fetch(

@@ -16,6 +16,7 @@ from runway_core.models import Experiment, Project, Run
 from runway_core.schemas import RunCreate, RunPublic
 from runway_core.schemas.writes import (
     CreateRunWrite,
+    MetricsWrite,
     RunStart,
     RunUpdateWrite,
     ServerWrite,
@@ -23,8 +24,14 @@ from runway_core.schemas.writes import (
 )
 from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.base import keep_loaded, note_fresh_run, row_dict
-from runway_core.store.sql.runs import RunsMixin, check_parents, load_run_publics
-from runway_core.store.writes import apply_write, apply_writes
+from runway_core.store.sql.metrics import check_batch
+from runway_core.store.sql.runs import (
+    RunsMixin,
+    check_new_run,
+    check_parents,
+    load_run_publics,
+)
+from runway_core.store.writes import apply_write, apply_writes, invalid_batch
 from runway_core.validation import check_name
 
 if TYPE_CHECKING:
@@ -43,6 +50,7 @@ class WritesMixin(RunsMixin, ArtifactsMixin):
         project = check_name(run.project, "project")
         experiment = check_name(run.experiment, "experiment")
         create = _run_create(run)
+        check_new_run(create)
         # Two clients creating the same project, experiment or run at once: one insert loses
         # on a unique key; the retry then finds the winner's row.
         for attempt in range(3):
@@ -88,13 +96,18 @@ class WritesMixin(RunsMixin, ArtifactsMixin):
     def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
         # One transaction for the batch (see SqlBase._batch_of_writes). Usually every write is
         # accepted: try them all without the cost of a savepoint each; at the first failure
-        # undo everything and apply them again, each in its own savepoint this time.
+        # undo everything and apply them again, each in its own savepoint this time, and
+        # refuse the whole batch if a write is not valid input (see store/writes.py).
         try:
             with self._batch_of_writes(savepoints=False):
                 values = [self._apply_write(write) for write in writes]
         except Exception:
             with self._batch_of_writes():
-                return apply_writes(cast("Store", self), writes, apply=self._apply_write)
+                results = apply_writes(cast("Store", self), writes, apply=self._apply_write)
+                invalid = invalid_batch(results)
+                if invalid is not None:
+                    raise invalid from None  # undoes the whole batch
+                return results
         return [WriteResult(status=200, artifact=value) for value in values]
 
     def _apply_write(self, write: ServerWrite) -> Any:
@@ -102,11 +115,13 @@ class WritesMixin(RunsMixin, ArtifactsMixin):
         if isinstance(write, CreateRunWrite):
             self._ensure_run_retried(write.run)
             return None
+        if isinstance(write, MetricsWrite):
+            check_batch(write.batch)  # a bad batch is bad input, whether or not the run exists
         if isinstance(write, RunUpdateWrite):
             with self._write() as session:
                 _, compact = self._update_run_row(session, write.run_id, write.update)
             if compact:
-                self.compact_metrics(write.run_id)
+                self._compact_metrics(write.run_id)
             return None
         return apply_write(cast("Store", self), write)
 

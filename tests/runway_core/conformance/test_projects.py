@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -16,6 +18,7 @@ from runway_core.schemas import (
     RunCreate,
 )
 from runway_core.store import Store
+from tests.runway_core.stores import open_store
 
 
 def test_project_crud(store: Store) -> None:
@@ -55,6 +58,16 @@ def test_unknown_ids_are_not_found(store: Store) -> None:
         store.create_experiment("0" * 32, ExperimentCreate(name="x"))
     with pytest.raises(NotFound):
         store.get_project_by_name("nope")
+    for call in (
+        lambda: store.list_experiments("0" * 32),
+        lambda: store.update_experiment("0" * 32, ExperimentUpdate(name="x")),
+        lambda: store.get_experiment_by_name("0" * 32, "svm"),
+    ):
+        with pytest.raises(NotFound):
+            call()
+    p = store.create_project(ProjectCreate(name="digits"))
+    with pytest.raises(NotFound, match="nope"):
+        store.get_experiment_by_name(p.id, "nope")
 
 
 def test_experiment_names_unique_within_a_project_only(store: Store) -> None:
@@ -88,3 +101,44 @@ def test_summaries_count_runs_and_aggregate_the_metric(store: Store) -> None:
     assert rows[1].metric_best == 0.7
     assert store.list_projects(search="DIG")[0].id == p.id
     assert store.list_projects(search="zzz") == []
+
+
+def test_deleting_an_experiment_removes_its_runs_only(store: Store) -> None:
+    p = store.create_project(ProjectCreate(name="digits"))
+    gone = store.create_experiment(p.id, ExperimentCreate(name="svm"))
+    kept = store.create_experiment(p.id, ExperimentCreate(name="mlp"))
+    doomed = store.create_run(RunCreate(experiment_id=gone.id))
+    survivor = store.create_run(RunCreate(experiment_id=kept.id))
+    store.delete_experiment(gone.id)
+    with pytest.raises(NotFound):
+        store.get_experiment(gone.id)
+    with pytest.raises(NotFound):
+        store.get_run(doomed.id)
+    with pytest.raises(NotFound):
+        store.delete_experiment(gone.id)
+    assert store.get_run(survivor.id).experiment_id == kept.id
+    assert [e.name for e in store.list_experiments(p.id)] == ["mlp"]
+
+
+def test_deleting_a_project_removes_everything_in_it(store: Store) -> None:
+    p = store.create_project(ProjectCreate(name="digits"))
+    exp = store.create_experiment(p.id, ExperimentCreate(name="svm"))
+    run = store.create_run(RunCreate(experiment_id=exp.id))
+    store.delete_project(p.id)
+    for call in (lambda: store.get_experiment(exp.id), lambda: store.get_run(run.id)):
+        with pytest.raises(NotFound):
+            call()
+    with pytest.raises(NotFound):
+        store.delete_project(p.id)
+    with pytest.raises(NotFound):
+        store.update_project(p.id, ProjectUpdate(description="x"))
+
+
+def test_close_keeps_what_was_written_and_can_be_repeated(
+    store: Store, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    p = store.create_project(ProjectCreate(name="digits", description="kept"))
+    store.close()
+    store.close()  # a second close (a context manager after an explicit close) is harmless
+    again = open_store(request.node.callspec.params["store"], request, tmp_path)
+    assert again.get_project(p.id) == p  # a new store on the same database reads it back

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.schemas import RunCreate, RunStatus, RunUpdate
+from runway_core.errors import AlreadyExists, Conflict, InvalidFilter, InvalidInput, NotFound
+from runway_core.schemas import RunCreate, RunSearch, RunStatus, RunUpdate
 from runway_core.store import Store
 
 
@@ -97,8 +97,6 @@ def test_bulk_registration_is_all_or_nothing(store: Store, experiment) -> None:
                 RunCreate(experiment_id=experiment.id, params={"": 1}),
             ]
         )
-    from runway_core.schemas import RunSearch
-
     page = store.search_runs(RunSearch(experiment_ids=[experiment.id], limit=1000))
     assert len(page.runs) == 50
 
@@ -137,6 +135,24 @@ def test_unknown_run(store: Store) -> None:
         lambda: store.update_run("0" * 32, RunUpdate(status=RunStatus.failed)),
         lambda: store.set_tags("0" * 32, {"a": "b"}),
         lambda: store.create_run(RunCreate(experiment_id="0" * 32)),
+        lambda: store.delete_run("0" * 32),
+        lambda: store.restore_run("0" * 32),
+        lambda: store.delete_tag("0" * 32, "a"),
     ):
         with pytest.raises(NotFound):
             call()
+
+
+def test_search_scope_and_filter_errors(store: Store, experiment) -> None:
+    run = store.create_run(RunCreate(experiment_id=experiment.id, params={"C": 1.0}))
+    found = store.search_runs(RunSearch(project_id=experiment.project_id, filter="params.C = 1"))
+    assert [r.id for r in found.runs] == [run.id] and found.next_page_token is None
+    with pytest.raises(NotFound):
+        store.search_runs(RunSearch(experiment_ids=["0" * 32]))
+    with pytest.raises(NotFound):
+        store.search_runs(RunSearch(project_id="0" * 32))
+    with pytest.raises(InvalidInput, match="experiment_ids or project_id"):
+        store.search_runs(RunSearch())
+    with pytest.raises(InvalidFilter) as bad:
+        store.search_runs(RunSearch(experiment_ids=[experiment.id], filter="params.C >"))
+    assert bad.value.position is not None

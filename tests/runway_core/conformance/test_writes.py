@@ -176,3 +176,17 @@ def test_artifacts_of_a_run_created_in_the_same_batch_follow_the_path_rules(
     assert [r.status for r in results] == [200, 200, 409, 409, 200, 200]
     artifacts = {a.path: a.kind for a in store.list_artifacts(run_id)}
     assert artifacts == {"out/model.bin": "link", "copy.bin": "file"}
+
+
+def test_a_write_that_is_not_valid_input_refuses_the_whole_batch(store: Store) -> None:
+    run_id = "8" * 32
+    with pytest.raises(InvalidInput) as bad:
+        store.apply_writes(
+            [
+                CreateRunWrite(run_id=run_id, run=_start(run_id, project="refused")),
+                TagsWrite(run_id=run_id, tags={"t": "v"}),
+                ParamsWrite(run_id=run_id, params={"lr": float("nan")}),
+            ]
+        )
+    assert bad.value.field == "writes.2.params.lr" and "writes[2]" in bad.value.message
+    assert store.list_projects() == []  # nothing of the batch was applied

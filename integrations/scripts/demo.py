@@ -1,4 +1,5 @@
-"""``runway demo``: small real scikit-learn runs on the bundled digits dataset, logged by the SDK.
+"""``runway.demo``: small real scikit-learn runs on the bundled digits dataset, logged by the SDK
+(what ``runway demo`` and ``runway up --demo`` run; a training script, not dashboard code).
 
 Three experiments: an SVM grid over C and gamma (curves over training-set size), an MLP
 trained epoch by epoch with ``partial_fit`` (learning curves), and random forests grown
@@ -69,6 +70,7 @@ def run_demo(
     from threadpoolctl import threadpool_limits
 
     import runway
+    from runway_core import tracking
     from runway_core.schemas import ProjectUpdate
 
     started = time.monotonic()
@@ -94,9 +96,11 @@ def run_demo(
     with _progress(len(plans), enabled=progress) as advance, tempfile.TemporaryDirectory() as tmp:
         for experiment, name, params, train in plans:
             advance(f"{experiment}: {name}")
-            run = runway.init(
-                project=project,
-                experiment=experiment,
+            # The lifecycle API rather than runway.init(): no "run … recorded in …" line per run
+            # under the progress bar.
+            run = tracking.start_run(
+                project,
+                experiment,
                 name=name,
                 params=params,
                 tags={"dataset": "sklearn digits", "demo": "true"},
