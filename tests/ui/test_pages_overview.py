@@ -120,6 +120,18 @@ def test_experiment_bad_filter_is_explained_and_every_run_still_shown(seeded, op
     assert not errors(at) and table(at)["name"].tolist() == ["svm-b", "svm-c"]
 
 
+def test_experiment_filter_on_a_missing_key_says_so_and_names_the_nearest(
+    seeded, open_page
+) -> None:
+    at = open_page("experiment", project="digits", experiment="svm", filter="metrics.val_ac > 0.5")
+    no_exception(at)
+    assert not errors(at) and table(at).empty
+    [hint] = [w.value for w in at.warning]
+    assert "metrics.val_ac" in hint and "metrics.val_acc" in hint
+    # Right under the filter box, where the mistake is.
+    assert _next_element(at, at.text_input[0]).children[0].value == hint
+
+
 def _next_element(at, element):  # type: ignore[no-untyped-def]
     """The element right after ``element`` in the page's main block."""
     siblings = list(at.main.children.values())

@@ -103,6 +103,8 @@ def show(project_name: str, name: str) -> None:
         )
         flt = ""
         runs, page_no, has_next = _page(c, project.id, experiment.id, flt, order)
+    for hint in runs.hints:  # a key no run here has: say so, and the nearest ones
+        filter_note.warning(hint)
     frame = data.runs_frame(
         runs, params=shown_params, metrics=shown_metrics, now_ms=int(time.time() * 1000)
     )
