@@ -163,7 +163,3 @@ def resolve_tracking_uri(uri: str | None = None) -> str:
         if not path.startswith("/"):
             return prefix + str(Path(path).expanduser().resolve())
     return url
-
-
-def default_tracking_uri() -> str:
-    return resolve_tracking_uri(None)
