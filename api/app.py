@@ -28,6 +28,7 @@ from .routes import (
     writes,
 )
 from .routes.goals import router as goals_router
+from .routes.sweeps import router as sweeps_router
 
 API_PREFIX = "/api/v1"
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     for module in (projects, experiments, search, runs, metrics, artifacts, credentials, writes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(goals_router, prefix=API_PREFIX)
+    app.include_router(sweeps_router, prefix=API_PREFIX)
     install_openapi(app)
     return app
 

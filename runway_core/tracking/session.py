@@ -63,6 +63,20 @@ class RunSession(RunFiles):
         return self.status != RunStatus.running.value
 
     @property
+    def should_stop(self) -> bool:
+        """True once the store asked this run to stop (a sweep's early stopping, or a user
+        stopping the trial); learnt through the answer to a metric write, within a second or
+        two of the next ``log()``. End the training loop; the run then ends ``killed``."""
+        return self.stop_reason is not None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the store asked this run to stop, or ``None``."""
+        if self._writer is None:
+            return None
+        return self._writer.sender.stop_reasons.get(self.id)
+
+    @property
     def tracking_uri(self) -> str | None:
         return self._writer.uri if self._writer is not None else None
 
@@ -123,6 +137,8 @@ class RunSession(RunFiles):
         Idempotent; ``status`` is ``finished``, ``failed`` or ``killed``. ``wait=True`` blocks
         until they were sent or spooled (for a process that ends with ``os._exit``)."""
         check_status(status)
+        if status == RunStatus.finished.value and self.should_stop:
+            status = RunStatus.killed.value  # it stopped because it was asked to
         with self._finish_lock:
             if not self.finished:
                 self.status = status
