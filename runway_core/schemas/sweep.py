@@ -10,6 +10,10 @@ from runway_core.schemas._common import Schema
 from runway_core.schemas._rules import Name
 from runway_core.schemas.run import RunStatus
 
+# The run tags where a trial's stop reason is recorded (by the store, when it is asked to stop)
+# and that it did stop early (by the SDK, when the run ends after ``run.should_stop``).
+STOP_TAG = "sweep.stop_reason"
+STOPPED_TAG = "sweep.stopped_early"
 MAX_TIMEOUT = 1e9  # seconds (30 years): the longest heart-beat timeout
 SweepState = Literal["running", "paused", "stopped", "finished"]
 SweepControl = Literal["running", "paused", "stopped"]

@@ -24,7 +24,7 @@ from runway_core.errors import Conflict, RunwayError, StoreUnavailable
 from runway_core.schemas import RunStatus, RunUpdate, now_ms
 from runway_core.schemas.sweep import SweepPublic, TrialPublic
 from runway_core.store.protocol import Store
-from runway_core.sweeps.early_stop import STOP_TAG
+from runway_core.sweeps.early_stop import STOP_TAG, STOPPED_TAG
 from runway_core.tracking.context import run_env
 
 SWEEP_ID_VAR = "RUNWAY_SWEEP_ID"
@@ -127,15 +127,18 @@ class Agent:
             self._end(trial, RunStatus.failed)
             raise RunwayError(f"cannot start {argv[0]}: {exc.strerror or exc}") from exc
         try:
-            code, reason, lost = self._watch(process, trial)
+            code, reason, lost, ended_here = self._watch(process, trial)
         except BaseException:
             _end_process(process)
             self._end(trial, RunStatus.killed)
             raise
         if lost:  # re-queued and claimed by another worker: theirs to record
             return TrialOutcome(trial, RunStatus.killed, code, reason)
-        reason = reason or self._stop_reason(trial.run_id)
-        if reason is not None:
+        # Killed when it stopped because it was asked to: ended here after the grace, or it
+        # saw run.should_stop and ended (the SDK tags it). A trial flagged as it finished its
+        # last step finished.
+        stopped_early, reason = self._stop_state(trial.run_id, reason)
+        if stopped_early or (reason is not None and ended_here):
             status = RunStatus.killed
         elif code == 0:
             status = RunStatus.finished
@@ -143,38 +146,42 @@ class Agent:
             status = RunStatus.killed if code < 0 else RunStatus.failed
         self._end(trial, status)
         line = f"trial {trial.number} {status.value}"
-        self.on_event(line + (f": {reason}" if reason else f" (exit code {code})"))
+        stopped = status == RunStatus.killed and reason is not None
+        self.on_event(line + (f": {reason}" if stopped else f" (exit code {code})"))
         return TrialOutcome(trial, status, code, reason)
 
     def _watch(
         self, process: subprocess.Popen[bytes], trial: TrialPublic
-    ) -> tuple[int, str | None, bool]:
-        """Heart-beat until the command ends: (exit code, stop reason, lost to another)."""
+    ) -> tuple[int, str | None, bool, bool]:
+        """Heart-beat until the command ends: (exit code, stop reason, lost to another worker,
+        ended here after a stop request's grace)."""
         reason: str | None = None
         asked_at = 0.0
         while True:
             try:
-                return process.wait(timeout=self.timing.heartbeat), reason, False
+                return process.wait(timeout=self.timing.heartbeat), reason, False, False
             except subprocess.TimeoutExpired:
                 pass
             try:
                 beat = self.store.heartbeat_trial(trial.run_id, self.worker)
             except Conflict:
                 self.on_event(f"trial {trial.number} was given to another worker; ending it here")
-                return _end_process(process), reason, True
+                return _end_process(process), reason, True, True
             except StoreUnavailable:
                 continue  # keep running; the next heart-beat may get through
             if beat.stop_reason is not None and reason is None:
                 reason, asked_at = beat.stop_reason, time.monotonic()
                 self.on_event(f"trial {trial.number} asked to stop: {reason}")
             if reason is not None and time.monotonic() - asked_at > self.timing.stop_grace:
-                return _end_process(process), reason, False
+                return _end_process(process), reason, False, True
 
-    def _stop_reason(self, run_id: str) -> str | None:
+    def _stop_state(self, run_id: str, seen: str | None) -> tuple[bool, str | None]:
+        """Whether the trial ended early on a stop request, and the request's reason."""
         try:
-            return self.store.get_run(run_id).tags.get(STOP_TAG)
+            tags = self.store.get_run(run_id).tags
         except RunwayError:
-            return None
+            return False, seen
+        return STOPPED_TAG in tags, seen or tags.get(STOP_TAG)
 
     def _end(self, trial: TrialPublic, status: RunStatus) -> None:
         self.store.update_run(trial.run_id, RunUpdate(status=status, end_time=now_ms()))

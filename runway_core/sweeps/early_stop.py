@@ -7,10 +7,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
+from runway_core.schemas.sweep import STOP_TAG, STOPPED_TAG
 from runway_core.sweeps.spec import EarlyStopSpec
 
-# The run tag where a trial's stop reason is recorded.
-STOP_TAG = "sweep.stop_reason"
+__all__ = ["STOPPED_TAG", "STOP_TAG", "best_until", "median_stop_reason"]
+
 
 Curve = Sequence[tuple[int, float]]  # (step, value), in step order
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from runway_core.errors import Conflict, RunwayError
 from runway_core.schemas import RunStatus, RunUpdate, now_ms
+from runway_core.schemas.sweep import STOPPED_TAG
 from runway_core.tracking import exit as exit_hooks
 from runway_core.tracking.inputs import check_params, check_status, check_tags
 from runway_core.tracking.run_files import RunFiles
@@ -137,8 +138,12 @@ class RunSession(RunFiles):
         Idempotent; ``status`` is ``finished``, ``failed`` or ``killed``. ``wait=True`` blocks
         until they were sent or spooled (for a process that ends with ``os._exit``)."""
         check_status(status)
-        if status == RunStatus.finished.value and self.should_stop:
-            status = RunStatus.killed.value  # it stopped because it was asked to
+        if self.should_stop and not self.finished and self._writer is not None:
+            # It ends because it was asked to: say so, for whoever records its status (an
+            # agent), and record it as killed when it is this process's to record.
+            self._writer.set_tags({STOPPED_TAG: "true"})
+            if status == RunStatus.finished.value:
+                status = RunStatus.killed.value
         with self._finish_lock:
             if not self.finished:
                 self.status = status

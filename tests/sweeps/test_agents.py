@@ -106,6 +106,7 @@ def test_early_stopping_ends_a_bad_trial_before_its_last_step(
     assert bad.stop_reason is not None and bad.stop_reason.startswith("median stopping")
     run = store.get_run(bad.run_id)
     assert run.tags["sweep.stop_reason"] == bad.stop_reason  # the reason is recorded
+    assert run.tags["sweep.stopped_early"] == "true"  # by the SDK, as the script stopped
     result = _results(env)[bad.run_id]
     assert result["stopped"] == bad.stop_reason  # run.should_stop became true in the script
     assert result["last_step"] < steps - 1 and run.metrics["loss"].last_step < steps - 1

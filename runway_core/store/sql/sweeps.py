@@ -73,12 +73,15 @@ def trial_publics(
     out = []
     for (trial, _), run in zip(rows, runs, strict=True):
         summary = run.metrics.get(sweep.metric)
+        # The spec's parameter order (the store reads params back sorted by key).
+        params = {k: run.params[k] for k in sweep.space if k in run.params}
+        params.update({k: v for k, v in run.params.items() if k not in params})
         out.append(
             TrialPublic(
                 **row_dict(trial),
                 name=run.name,
                 status=run.status,
-                params=run.params,
+                params=params,
                 value=summary.last if summary is not None else None,
             )
         )

@@ -101,6 +101,13 @@ def test_claims_run_through_the_queue_in_order_then_none(store: Store, experimen
     with pytest.raises(InvalidInput):
         store.list_trials(sweep.id, status="sleeping")
 
+    narrow = _grid(store, experiment, budget={"max_parallel": 1})
+    first = store.claim_next_trial(narrow.id, "w1")
+    assert first is not None and store.claim_next_trial(narrow.id, "w2") is None  # 1 at a time
+    store.update_run(first.run_id, RunUpdate(status=RunStatus.failed))
+    second = store.claim_next_trial(narrow.id, "w2")
+    assert second is not None and second.number == 1
+
 
 def test_best_trial_follows_the_goal_and_the_state_ends_finished(
     store: Store, experiment: Any
