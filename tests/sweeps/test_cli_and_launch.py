@@ -102,13 +102,11 @@ def test_sweep_commands_end_to_end(tmp_path: Path, env: dict[str, str]) -> None:
 
     # No launcher in the spec, an agent without a command: one readable line each.
     plain = create_sweep(tmp_path, SPEC, db, env)
-    for args in (["sweep", "launch", plain], ["agent", plain]):
+    cases = (["sweep", "launch", plain], "has no launcher"), (["agent", plain], "no command")
+    for args, words in cases:
         failed = runway_cli(*args, "--tracking-uri", db, env=env)
         assert failed.returncode == 1 and failed.stderr.count("\n") == 1, failed.stderr
-    assert (
-        "has no launcher"
-        in runway_cli("sweep", "launch", plain, "--tracking-uri", db, env=env).stderr
-    )
+        assert words in failed.stderr
 
 
 def test_launch_hands_claimed_trials_to_a_launcher_object(sqlite_uri: str) -> None:
