@@ -69,12 +69,13 @@ def list_(
     """Sweeps, newest first, with their progress and best value."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     store, _ = _store(tracking_uri)
     project_id = store.get_project_by_name(project).id if project else None
     table = Table("id", "name", "method", "state", "trials", "best")
     for s in store.list_sweeps(project_id=project_id):
-        table.add_row(s.id, s.name, s.method, s.state, _progress(s), _best(s))
+        table.add_row(s.id, Text(s.name), s.method, s.state, _progress(s), _best(s))
     Console().print(table)
 
 
@@ -83,21 +84,24 @@ def show(sweep_id: str, tracking_uri: str = TrackingUri) -> None:
     """A sweep's state, trials by status, best trial, and its trials."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     store, _ = _store(tracking_uri)
     s = store.get_sweep(sweep_id)
     console = Console()
     console.print(
-        f"[bold]{s.name}[/bold] ({s.id}): {s.method}, {s.goal} {s.metric}, {s.state}; "
-        f"trials {_progress(s)}; best {_best(s)}"
+        Text.assemble(
+            (s.name, "bold"),
+            f" ({s.id}): {s.method}, {s.goal} {s.metric}, {s.state}; "
+            f"trials {_progress(s)}; best {_best(s)}",
+        )
     )
-    table = Table("#", "run", "status", s.metric, "params", "note")
+    table = Table("#", "run", "status", "value", "params", "note")
     for t in store.list_trials(sweep_id):
         params = " ".join(f"{k}={v}" for k, v in t.params.items())
         value = "" if t.value is None else f"{t.value:.6g}"
-        table.add_row(
-            str(t.number), t.run_id, t.status.value, value, params, t.stop_reason or t.launched
-        )
+        note = Text(t.stop_reason or t.launched or "")
+        table.add_row(str(t.number), t.run_id, t.status.value, value, Text(params), note)
     console.print(table)
 
 
@@ -198,6 +202,7 @@ def agent(
 ) -> None:
     """Run a sweep's trials here, one after another: `runway agent ID -- python train.py`."""
     from rich.console import Console
+    from rich.text import Text
 
     from runway_core.config import settings
     from runway_core.sweeps.agent import Agent, AgentTiming, sweep_command
@@ -218,7 +223,10 @@ def agent(
         command,
         count=count,
         timing=timing,
-        on_event=lambda line: console.print(f"[bold]runway agent[/bold] {line}", highlight=False),
+        # Text, not markup: a trial's command line may hold brackets ("--layers [64, 32]").
+        on_event=lambda line: console.print(
+            Text.assemble(("runway agent ", "bold"), line), highlight=False, soft_wrap=True
+        ),
     )
     outcomes = worker.run()
     console.print(f"[bold]runway agent[/bold] ran {len(outcomes)} trial(s)", highlight=False)
