@@ -60,7 +60,11 @@ def test_a_sweep_shows_progress_best_so_far_each_parameter_and_trials(
         "params.layers",
     ]
     dims = [d["label"] for d in parallel["data"][0]["dimensions"]]
-    assert dims == ["params.lr", "params.layers", "value"]
+    assert dims == ["params.lr", "params.layers", "loss"]
+    assert [s["layout"]["title"]["text"] for s in scatters] == [
+        "loss vs params.lr",
+        "loss vs params.layers",
+    ]
     trials = table(at)
     assert trials["status"].tolist() == ["finished"] * 3 + ["queued"]
     assert all(link.startswith("/run?run=") for link in trials["run"])

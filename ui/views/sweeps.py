@@ -88,13 +88,15 @@ def show(sweep: SweepPublic) -> None:
     params = sweeps_data.param_columns(frame, list(sweep.spec.get("parameters", {})))
     done = frame[frame["value"].notna()] if len(frame) else frame
     if len(done) and params:
+        # The charts name the metric (unless it clashes with a column of the table).
+        y = sweep.metric if sweep.metric not in done.columns else "value"
+        done = done.rename(columns={"value": y})
         st.subheader(f"{sweep.metric} against each parameter")
         columns = st.columns(min(len(params), 3))
         for i, col in enumerate(params):
-            fig = charts.scatter_figure(done, col, "value", color="status")
-            fig.update_yaxes(title_text=sweep.metric)
+            fig = charts.scatter_figure(done, col, y, color="status")
             columns[i % len(columns)].plotly_chart(fig, key=f"scatter.{col}")
-        st.plotly_chart(charts.parallel_figure(done, [*params, "value"], "value"), key="parallel")
+        st.plotly_chart(charts.parallel_figure(done, [*params, y], y), key="parallel")
     st.subheader("Trials")
     st.dataframe(
         frame,
