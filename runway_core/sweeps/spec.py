@@ -83,8 +83,12 @@ class ParameterSpec(_Strict):
         return self.values
 
 
+# Grid and random trials are registered when the sweep is: a bound on what one request creates.
+MAX_TRIALS = 10_000
+
+
 class BudgetSpec(_Strict):
-    max_trials: int | None = Field(default=None, ge=1, le=100_000)
+    max_trials: int | None = Field(default=None, ge=1, le=MAX_TRIALS)
     max_parallel: int | None = Field(default=None, ge=1)
 
 
@@ -137,6 +141,12 @@ class SweepSpec(_Strict):
                         "method grid needs values: [...] or a constant value, "
                         f"not distribution {param.distribution}",
                     )
+            if self.budget.max_trials is None and self.grid_size > MAX_TRIALS:
+                raise _KeyError(
+                    "budget.max_trials",
+                    f"the grid has {self.grid_size} points, more than {MAX_TRIALS}: "
+                    "set budget.max_trials to run the first ones",
+                )
         elif self.budget.max_trials is None:
             raise _KeyError("budget.max_trials", f"method {self.method} needs budget.max_trials")
         if self.command is not None and self.launcher is not None:

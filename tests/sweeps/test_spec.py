@@ -55,6 +55,10 @@ def _spec(**changes: Any) -> Any:
         ({"early_stop": {"type": "hyperband"}}, "early_stop.type", "median"),
         ({"command": "python train.py", "launcher": {"type": "prefect"}}, "launcher", "not both"),
         ({"seeds": 3}, "seeds", "unknown key"),
+        ({"method": "grid", "budget": {},
+          "parameters": {f"p{i}": {"values": list(range(10))} for i in range(5)}},
+         "budget.max_trials", "100000 points"),
+        ({"budget": {"max_trials": 10_001}}, "budget.max_trials", "less than or equal to 10000"),
     ],
 )  # fmt: skip
 def test_errors_name_the_offending_key(changes: dict[str, Any], field: str, words: str) -> None:
