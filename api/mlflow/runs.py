@@ -73,9 +73,9 @@ def create_run(body: CreateRun, ctx: MlflowDep) -> dict[str, Any]:
     tags = {t.key: t.value for t in body.tags}
     name = body.run_name or tags.get(RUN_NAME_TAG) or run_name()
     tags[RUN_NAME_TAG] = name
-    if body.user_id and "mlflow.user" not in tags:
-        tags["mlflow.user"] = body.user_id
     fields = fields_from_tags(tags)
+    if body.user_id and "user" not in fields:
+        fields["user"] = body.user_id[:250]
     run = ctx.store.create_run(
         RunCreate(
             experiment_id=exp.id,
