@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +105,10 @@ def _flatten(value: Any, path: str = "") -> dict[str, Any]:
 def test_the_mlflow_client_reads_back_the_same_from_runway_as_from_mlflow(
     mlflow_server: str, server: LiveServer, tmp_path: Path
 ) -> None:
-    expected = _flatten(_read_back(mlflow_server, tmp_path / "mlflow"))
-    actual = _flatten(_read_back(server.url, tmp_path / "runway"))
+    with ThreadPoolExecutor(2) as pool:  # two client processes, one per server, side by side
+        from_mlflow = pool.submit(_read_back, mlflow_server, tmp_path / "mlflow")
+        from_runway = pool.submit(_read_back, server.url, tmp_path / "runway")
+        expected, actual = _flatten(from_mlflow.result()), _flatten(from_runway.result())
     differences = {
         k: (expected.get(k, "<absent>"), actual.get(k, "<absent>"))
         for k in sorted(set(expected) | set(actual))
