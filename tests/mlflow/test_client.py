@@ -234,3 +234,30 @@ def test_bulk_interval_history_samples_each_run(
     assert [(p["run_id"], p["step"]) for p in points] == [
         (rid, s) for rid in rids for s in (10, 20, 30, 40, 50)
     ]
+
+
+def test_proxied_artifact_routes_refuse_what_is_not_a_runs_file(
+    client: mlflow.MlflowClient, server: LiveServer, name: str
+) -> None:
+    eid = client.create_experiment(name)
+    rid = client.create_run(eid).info.run_id
+    root = f"{eid}/{rid}/artifacts"
+    base = f"/api/2.0/mlflow-artifacts/artifacts/{root}"
+    with httpx.Client(base_url=server.url, trust_env=False) as http:
+        assert http.put(f"{base}/a/b.txt", content=b"hello").status_code == 200
+        assert http.get(f"{base}/a/b.txt").content == b"hello"
+        r = http.put(
+            f"/api/2.0/mlflow-artifacts/artifacts/{'9' * 32}/{rid}/artifacts/x", content=b""
+        )
+        assert (r.status_code, r.json()["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
+        r = http.put(base, content=b"x")
+        assert (r.status_code, r.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+        r = http.put(f"{base}/a/%2E%2E/%2E%2E/escape.txt", content=b"x")
+        assert (r.status_code, r.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+        r = http.get(f"{base}/a/missing.txt")
+        assert (r.status_code, r.json()["error_code"]) == (404, "RESOURCE_DOES_NOT_EXIST")
+        r = http.delete(f"{base}/a/b.txt")
+        assert (r.status_code, r.json()["error_code"]) == (501, "NOT_IMPLEMENTED")
+        listing = http.get("/api/2.0/mlflow-artifacts/artifacts", params={"path": f"{root}/a"})
+        assert listing.json() == {"files": [{"path": "b.txt", "is_dir": False, "file_size": 5}]}
+    assert [f.path for f in client.list_artifacts(rid, "a")] == ["a/b.txt"]
