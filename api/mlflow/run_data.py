@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from runway_core.errors import Conflict, InvalidInput
 from runway_core.schemas import MetricBatch, MetricSeriesIn, RunPublic, RunUpdate, now_ms
-from runway_core.validation import MAX_TAG_VALUE_LENGTH
+from runway_core.validation import MAX_TAG_VALUE_LENGTH, clean_tags, flatten_params
 
+from ..errors import invalid_input_from_errors
 from .context import MlflowContext, MlflowDep
 from .errors import MlflowError, MlflowRoute
 from .experiments import Body, KeyValue
@@ -81,9 +82,10 @@ def _live(ctx: MlflowContext, run_id: str) -> RunPublic:
     return run
 
 
-def _log_metrics(ctx: MlflowContext, run_id: str, metrics: Sequence[Metric]) -> None:
+def _metric_batch(metrics: Sequence[Metric]) -> MetricBatch | None:
+    """The points as one columnar batch (validated, nothing written yet)."""
     if not metrics:
-        return
+        return None
     series: dict[str, dict[str, list[Any]]] = {}
     stamp = now_ms()
     for i, m in enumerate(metrics):
@@ -93,8 +95,16 @@ def _log_metrics(ctx: MlflowContext, run_id: str, metrics: Sequence[Metric]) -> 
         cols["steps"].append(m.step)
         cols["timestamps"].append(m.timestamp if m.timestamp is not None else stamp)
         cols["values"].append(parse_metric_value(m.value))
-    batch = MetricBatch(metrics={k: MetricSeriesIn(**cols) for k, cols in series.items()})
-    ctx.store.log_metrics(run_id, batch)
+    try:
+        return MetricBatch(metrics={k: MetricSeriesIn(**cols) for k, cols in series.items()})
+    except ValidationError as exc:
+        raise invalid_input_from_errors(exc.errors(include_url=False)) from None
+
+
+def _log_metrics(ctx: MlflowContext, run_id: str, metrics: Sequence[Metric]) -> None:
+    batch = _metric_batch(metrics)
+    if batch is not None:
+        ctx.store.log_metrics(run_id, batch)
 
 
 def _set_tags(ctx: MlflowContext, run: RunPublic, tags: dict[str, str]) -> None:
@@ -175,9 +185,16 @@ def log_batch(body: LogBatch, ctx: MlflowDep) -> dict[str, Any]:
             field="metrics",
         )
     run = _live(ctx, body.id)
+    # Everything is checked before anything is written: a bad tag must not leave the
+    # batch's metrics stored and its params not.
+    batch = _metric_batch(body.metrics)
+    tags = {t.key: t.value for t in body.tags}
+    clean_tags(tags)
+    flatten_params({p.key: p.value for p in body.params})
     _log_params(ctx, run.id, body.params)
-    _log_metrics(ctx, run.id, body.metrics)
-    _set_tags(ctx, run, {t.key: t.value for t in body.tags})
+    if batch is not None:
+        ctx.store.log_metrics(run.id, batch)
+    _set_tags(ctx, run, tags)
     return {}
 
 

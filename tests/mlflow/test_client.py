@@ -261,3 +261,23 @@ def test_proxied_artifact_routes_refuse_what_is_not_a_runs_file(
         listing = http.get("/api/2.0/mlflow-artifacts/artifacts", params={"path": f"{root}/a"})
         assert listing.json() == {"files": [{"path": "b.txt", "is_dir": False, "file_size": 5}]}
     assert [f.path for f in client.list_artifacts(rid, "a")] == ["a/b.txt"]
+
+
+def test_a_refused_batch_stores_nothing(server: LiveServer, runway: HttpStore, name: str) -> None:
+    with httpx.Client(base_url=server.url, trust_env=False) as http:
+        eid = http.post("/api/2.0/mlflow/experiments/create", json={"name": name}).json()
+        rid = http.post("/api/2.0/mlflow/runs/create", json=eid).json()["run"]["info"]["run_id"]
+        point = {"key": "loss", "value": 1.0, "timestamp": 1, "step": 0}
+        bad_tag = {"run_id": rid, "metrics": [point], "tags": [{"key": "a\nb", "value": "x"}]}
+        r = http.post("/api/2.0/mlflow/runs/log-batch", json=bad_tag)
+        assert (r.status_code, r.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+        assert "tags" in r.json()["message"]
+        huge_step = {"run_id": rid, "metrics": [{**point, "step": 2**64}], "params": []}
+        r = http.post("/api/2.0/mlflow/runs/log-batch", json=huge_step)
+        assert (r.status_code, r.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+        r = http.post(
+            "/api/2.0/mlflow/runs/log-metric", json={**point, "run_id": rid, "value": "x"}
+        )
+        assert (r.status_code, r.json()["error_code"]) == (400, "INVALID_PARAMETER_VALUE")
+    stored = runway.get_run(rid)
+    assert stored.metrics == {} and "a\nb" not in stored.tags
