@@ -3,18 +3,21 @@ links, known artifact content) in one request, applied in order and answered one
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from runway_core.errors import PayloadTooLarge
-from runway_core.schemas.writes import MetricsWrite, WriteBatch, WriteResults
+from runway_core.schemas.writes import CreateRunWrite, MetricsWrite, WriteBatch, WriteResults
 
+from ..access import grant_created, new_project_names
 from ..deps import SettingsDep, StoreDep
 
 router = APIRouter(tags=["writes"])
 
 
 @router.post("/writes", response_model=WriteResults)
-def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> WriteResults:
+def apply_writes(
+    body: WriteBatch, request: Request, store: StoreDep, settings: SettingsDep
+) -> WriteResults:
     """Apply ``writes`` in order, each on its own. Every write gets a result with the status
     it would have had as its own request: one refused for the state it meets (404, 409) does
     not stop the others; when the store fails (5xx) that write and all later ones are answered
@@ -34,5 +37,8 @@ def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> Wr
                 f"is {settings.max_batch_keys} (RUNWAY_MAX_BATCH_KEYS)",
                 field=f"writes.{i}.batch.metrics",
             )
+    names = [w.run.project for w in body.writes if isinstance(w, CreateRunWrite)]
+    created = new_project_names(request, names)
     results = store.apply_writes(body.writes)
+    grant_created(request, created)
     return WriteResults(data=results, count=len(results))

@@ -38,6 +38,14 @@ from runway_core.schemas import (
     RunSearch,
     RunUpdate,
 )
+from runway_core.schemas.auth import (
+    MemberPublic,
+    Role,
+    TokenCreated,
+    TokenPublic,
+    UserCreate,
+    UserPublic,
+)
 from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult
 
 
@@ -137,3 +145,18 @@ class Store(Protocol):
     def attach_artifact_content(
         self, run_id: str, path: str, sha256: str, *, kind: str = "file"
     ) -> ArtifactPublic: ...
+
+    # users, API tokens and project roles (a server with --auth checks them; managing them
+    # over HTTP needs a server admin, or a project admin for that project's members)
+    def create_user(self, user: UserCreate) -> UserPublic: ...
+    def get_user(self, name: str) -> UserPublic: ...
+    def list_users(self) -> list[UserPublic]: ...
+    def disable_user(self, name: str) -> UserPublic: ...
+    def create_token(
+        self, user: str, *, expires_in_days: float | None = None
+    ) -> TokenCreated: ...  # the only answer that holds the token itself
+    def list_tokens(self, user: str) -> list[TokenPublic]: ...
+    def revoke_token(self, token_or_id: str) -> TokenPublic: ...
+    def set_project_member(self, project_id: str, user: str, role: Role) -> MemberPublic: ...
+    def remove_project_member(self, project_id: str, user: str) -> None: ...
+    def list_project_members(self, project_id: str) -> list[MemberPublic]: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from runway_core.store.http.artifacts import ArtifactsMixin
+from runway_core.store.http.auth import AuthMixin
 from runway_core.store.http.base import HttpBase
 from runway_core.store.http.credentials import CredentialsMixin
 from runway_core.store.http.experiments import ExperimentsMixin
@@ -22,6 +23,7 @@ class HttpStore(
     ArtifactsMixin,
     CredentialsMixin,
     GoalsMixin,
+    AuthMixin,
     HttpBase,
 ):
     """A client of a running ``runway server``; errors come back as the server's exception classes.
