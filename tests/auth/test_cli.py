@@ -40,6 +40,19 @@ def cli(
     )
 
 
+def python(
+    script: str, *args: str, cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+
+
 def test_tokens_made_and_revoked_on_the_database_of_a_running_server(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'team.db'}"
     server = start_server(tmp_path, backend_uri=db, env={"RUNWAY_AUTH": "true"})
@@ -51,28 +64,29 @@ def test_tokens_made_and_revoked_on_the_database_of_a_running_server(tmp_path: P
         token = out.stdout.strip().splitlines()[-1]
         assert TOKEN_LINE.match(token), out.stdout
 
-        # The SDK and runway.Client read RUNWAY_TOKEN; without it the server says 401.
+        # Without a token the SDK keeps what it logs in its spool (the server said 401);
+        # `runway sync` with RUNWAY_TOKEN uploads it; the SDK with RUNWAY_TOKEN writes directly.
         script = textwrap.dedent(
             """
-            import runway
+            import sys, runway
             with runway.init(project="team", experiment="e") as run:
-                run.log({"loss": 0.5}, step=1)
-            print([p.name for p in runway.Client().list_projects()])
+                run.log({"loss": float(sys.argv[1])}, step=1)
             """
         )
-        env = {"RUNWAY_TRACKING_URI": server.url, "RUNWAY_TOKEN": token, "RUNWAY_SILENT": "1"}
-        sdk = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
-            timeout=120, env={**os.environ, **env},
-        )  # fmt: skip
-        assert sdk.returncode == 0, sdk.stderr
-        assert sdk.stdout.strip().splitlines()[-1] == "['team']"
+        base = {"RUNWAY_TRACKING_URI": server.url, "RUNWAY_SPOOL_DIR": str(tmp_path / "spool")}
+        with_token = {**base, "RUNWAY_TOKEN": token}
+        spooled = python(script, "0.9", cwd=tmp_path, env=base)
+        assert spooled.returncode == 0 and "API token" in spooled.stderr, spooled.stderr
+        synced = cli("sync", cwd=tmp_path, env=with_token)
+        assert synced.returncode == 0 and "uploaded" in synced.stdout, synced.stderr
+        direct = python(script, "0.5", cwd=tmp_path, env=with_token)
+        assert direct.returncode == 0, direct.stderr
 
         import runway
 
         with runway.Client(server.url, token=token) as client:
-            [run] = client.search_runs("team")
-            assert run.metrics["loss"].last == 0.5
+            runs = client.search_runs("team")
+            assert sorted(r.metrics["loss"].last for r in runs) == [0.5, 0.9]
         with runway.Client(server.url, token="") as anonymous, pytest.raises(Unauthorized):
             anonymous.list_projects()
 

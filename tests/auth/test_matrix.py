@@ -28,6 +28,7 @@ AUTHENTICATED = ("reader", "writer", "padmin", "outsider", "root")
 PRINCIPALS = UNAUTHENTICATED + AUTHENTICATED
 PROJECT_ROLE = {"reader": "read", "writer": "write", "padmin": "admin", "outsider": None}
 V1 = "/api/v1"
+READS_BY_POST = {V1 + "/runs/search"}  # POST only to carry a long query
 
 
 def all_routes() -> dict[tuple[str, str], bool]:
@@ -189,6 +190,26 @@ def shared_world(auth_app: AuthApp) -> World:
 def test_every_route_has_a_rule() -> None:
     missing = [f"{m} {t}" for m, t in ROUTES if (m, t) not in RULES]
     assert missing == [], f"routes without an authorization rule in api/rules.py: {missing}"
+
+
+def test_the_rules_themselves_are_safe() -> None:
+    """The matrix checks the app obeys the table; this checks the table: a route naming a
+    project, experiment or run needs a role in that project, a change needs more than read,
+    and only health and the API's own description are public."""
+    unsafe = []
+    for method, template in ROUTES:
+        rule = RULES[(method, template)]
+        names_one = any(f"{{{p}}}" in template for p in ("project_id", "experiment_id", "run_id"))
+        if names_one and rule.need != "project":
+            unsafe.append(f"{method} {template}: {rule.need} instead of a project role")
+        reads = method == "GET" or template in READS_BY_POST
+        if rule.need == "project" and not reads and rule.role == "read":
+            unsafe.append(f"{method} {template}: changes with the read role")
+        if rule.need == "public" and not template.startswith(
+            ("/healthz", "/docs", "/openapi", "/redoc")
+        ):
+            unsafe.append(f"{method} {template}: public")
+    assert unsafe == []
 
 
 def test_the_matrix_is_the_size_reported() -> None:
