@@ -72,7 +72,9 @@ def ask_for_token(message: str) -> None:
     """The server wants an API token: ask for one, for this browser session only."""
     st.warning(f"The Runway server asks for an API token: {message}")
     with st.form("runway-token"):
-        token = st.text_input("API token", type="password", help="runway token create NAME")
+        token = st.text_input(
+            "API token", type="password", help="runway token create NAME", key=TOKEN_KEY + ".input"
+        )
         if st.form_submit_button("Sign in") and token.strip():
             st.session_state[TOKEN_KEY] = token.strip()
             st.rerun()

@@ -22,7 +22,10 @@ def apply_writes(
     it would have had as its own request: one refused for the state it meets (404, 409) does
     not stop the others; when the store fails (5xx) that write and all later ones are answered
     503, not applied. A write that is not valid input refuses the whole request (400 naming
-    ``writes.N.field``) and nothing is applied: send the writes one by one to learn which."""
+    ``writes.N.field``) and nothing is applied: send the writes one by one to learn which.
+    With authentication on, every run written must be in a project the caller may write (or
+    be created by the batch in one it may create); otherwise the whole request is refused (404,
+    or 403 for a project it may only read) and nothing is applied."""
     limit = settings.max_writes_per_request
     if len(body.writes) > limit:
         raise PayloadTooLarge(
