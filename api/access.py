@@ -18,11 +18,17 @@ from runway_core.auth.service import AccessService, Principal
 from runway_core.errors import Forbidden, NotFound, Unauthorized
 
 Role = Literal["read", "write", "admin"]
+SCOPE_ACCESS = "runway.access"  # the AccessService, in every request's scope when auth is on
+SCOPE_ROOT_PATH = "runway.root_path"  # the root app's root_path (to find a mount's prefix)
+SCOPE_FAILED_LOGINS = "runway.failed_logins"
 
 
 def access_service(request: Request) -> AccessService | None:
-    """The app's access checks, or ``None`` when authentication is off."""
-    service: AccessService | None = getattr(request.app.state, "access", None)
+    """The app's access checks, or ``None`` when authentication is off. Read from the request's
+    scope (set for the whole app), so sub-applications mounted on it see it too."""
+    service: AccessService | None = request.scope.get(SCOPE_ACCESS)
+    if service is None:
+        service = getattr(request.app.state, "access", None)
     return service
 
 

@@ -16,11 +16,18 @@ from fastapi import FastAPI, Request
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runway_core.auth.service import AccessService, Principal
 from runway_core.errors import Forbidden, ServerMisconfigured, TooManyRequests, Unauthorized
 
-from .access import access_service, require_project
+from .access import (
+    SCOPE_ACCESS,
+    SCOPE_FAILED_LOGINS,
+    SCOPE_ROOT_PATH,
+    access_service,
+    require_project,
+)
 from .routemap import app_routes
 from .rules import RULES, Rule, from_path, token_owner
 
@@ -46,12 +53,18 @@ class FailedLogins:
 
 
 def route_template(request: Request) -> str:
-    """The full path template of the route serving ``request`` (``/api/v1/runs/{run_id}``)."""
-    route = request.scope.get("route")
-    templates: dict[int, str] = request.app.state.route_templates
+    """The full path template of the route serving ``request`` (``/api/v1/runs/{run_id}``),
+    also for a route of a sub-application mounted on the app (its mount path first)."""
+    scope = request.scope
+    route = scope.get("route")
+    templates: dict[int, str] | None = getattr(request.app.state, "route_templates", None)
+    if templates is None:
+        templates = request.app.state.route_templates = {}
     if id(route) not in templates:
         templates.update({id(r): prefix + str(r.path) for prefix, r in app_routes(request.app)})
-    return templates.get(id(route), str(getattr(route, "path", request.url.path)))
+    root = str(scope.get("root_path", ""))
+    mount = root[len(str(scope.get(SCOPE_ROOT_PATH, root))) :]
+    return mount + templates.get(id(route), str(getattr(route, "path", request.url.path)))
 
 
 def rule_for(request: Request) -> tuple[str, str, Rule | None]:
@@ -72,7 +85,7 @@ def _bearer(request: Request) -> str | None:
 
 def authenticate(request: Request, service: AccessService) -> Principal:
     client = request.client.host if request.client else "unknown"
-    failures: FailedLogins = request.app.state.failed_logins
+    failures: FailedLogins = request.scope[SCOPE_FAILED_LOGINS]
     failures.check(client)
     try:
         token = _bearer(request)
@@ -118,7 +131,26 @@ async def authorize(request: Request) -> None:
             require_project(request, project_id, rule.role, what=what)
 
 
+class AuthScope:
+    """Puts the access checks in every request's scope, where mounted sub-applications (whose
+    ``request.app`` is their own) find them as well."""
+
+    def __init__(self, app: ASGIApp, service: AccessService, failures: FailedLogins):
+        self.app = app
+        self.service = service
+        self.failures = failures
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[SCOPE_ACCESS] = self.service
+            scope[SCOPE_FAILED_LOGINS] = self.failures
+            scope[SCOPE_ROOT_PATH] = scope.get("root_path", "")
+        await self.app(scope, receive, send)
+
+
 def install_auth(app: FastAPI, engine: Any, *, failures_per_minute: int) -> None:
-    """Turn authentication on for ``app`` (over the SQL database at ``engine``)."""
-    app.state.access = AccessService(engine)
-    app.state.failed_logins = FailedLogins(failures_per_minute)
+    """Turn authentication on for ``app`` (over the SQL database at ``engine``). A sub-application
+    mounted on it must be built with ``dependencies=[Depends(authorize)]`` as well."""
+    service = AccessService(engine)
+    app.state.access = service
+    app.add_middleware(AuthScope, service=service, failures=FailedLogins(failures_per_minute))

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from starlette.routing import Mount
 
 from runway.api.app import create_app
+from runway.api.authorize import authorize
 from runway.api.routemap import app_routes
 from runway.api.rules import RULES, Rule
 from runway_core.auth.roles import role_at_least
@@ -36,13 +38,29 @@ def all_routes() -> dict[tuple[str, str], bool]:
     body."""
     app = create_app(Settings(backend_uri="sqlite:///:memory:", secret_key=None))
     found = {}
-    for prefix, route in app_routes(app):
-        for method in getattr(route, "methods", None) or ():
-            if method != "HEAD":
-                found[(method, prefix + route.path)] = (
-                    getattr(route, "body_field", None) is not None
-                )
+    for base, sub in [("", app), *mounted_apps(app)]:
+        for prefix, route in app_routes(sub):
+            for method in getattr(route, "methods", None) or ():
+                if method != "HEAD":
+                    template = base + prefix + route.path
+                    found[(method, template)] = getattr(route, "body_field", None) is not None
     return dict(sorted(found.items(), key=lambda r: (r[0][1], r[0][0])))
+
+
+def mounted_apps(app: Any) -> list[tuple[str, Any]]:
+    """(mount path, application) of the FastAPI sub-applications mounted on ``app``."""
+    return [
+        (route.path, route.app)
+        for _prefix, route in app_routes(app)
+        if isinstance(route, Mount) and hasattr(route.app, "router")
+    ]
+
+
+def test_mounted_sub_applications_pass_the_same_check() -> None:
+    app = create_app(Settings(backend_uri="sqlite:///:memory:", secret_key=None))
+    for path, sub in mounted_apps(app):
+        used = [d.dependency for d in sub.router.dependencies]
+        assert authorize in used, f"the app mounted at {path} lacks Depends(authorize)"
 
 
 TAKES_BODY = all_routes()
