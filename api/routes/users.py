@@ -6,7 +6,9 @@ directly (so the first admin needs no password built into the server).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel
 
 from runway_core.schemas.auth import TokenCreate, TokenCreated, TokenPublic, UserCreate, UserPublic
@@ -72,7 +74,11 @@ def list_tokens(name: str, store: StoreDep) -> TokensPublic:
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenPublic)
-def revoke_token(token_id: str, store: StoreDep) -> TokenPublic:
+def revoke_token(
+    token_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="the token's public id")],
+    store: StoreDep,
+) -> TokenPublic:
+    """Revoke by the token's public id (the token itself never travels in a URL)."""
     return store.revoke_token(token_id)
 
 
