@@ -84,16 +84,19 @@ def _bearer(request: Request) -> str | None:
 
 
 def authenticate(request: Request, service: AccessService) -> Principal:
+    """The caller of ``request``. A request without a token is refused without counting (a
+    dashboard's first page view, a client not set up yet); a wrong token counts as a failure."""
+    if "authorization" not in request.headers:
+        raise Unauthorized(
+            "this server requires an API token: send Authorization: Bearer TOKEN "
+            "(RUNWAY_TOKEN for the SDK and CLI)"
+        )
     client = request.client.host if request.client else "unknown"
     failures: FailedLogins = request.scope[SCOPE_FAILED_LOGINS]
     failures.check(client)
     try:
         token = _bearer(request)
-        if token is None:
-            raise Unauthorized(
-                "this server requires an API token: send Authorization: Bearer TOKEN "
-                "(RUNWAY_TOKEN for the SDK and CLI)"
-            )
+        assert token is not None
         return service.authenticate(token)
     except Unauthorized:
         failures.failed(client)
