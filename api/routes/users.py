@@ -6,11 +6,11 @@ directly (so the first admin needs no password built into the server).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
+from runway_core.auth.tokens import TOKEN_ID_RE
+from runway_core.errors import NotFound
 from runway_core.schemas.auth import TokenCreate, TokenCreated, TokenPublic, UserCreate, UserPublic
 
 from ..access import current_principal
@@ -74,11 +74,10 @@ def list_tokens(name: str, store: StoreDep) -> TokensPublic:
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenPublic)
-def revoke_token(
-    token_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="the token's public id")],
-    store: StoreDep,
-) -> TokenPublic:
+def revoke_token(token_id: str, store: StoreDep) -> TokenPublic:
     """Revoke by the token's public id (the token itself never travels in a URL)."""
+    if not TOKEN_ID_RE.match(token_id):  # not echoed: it may be a token pasted by mistake
+        raise NotFound("no token has that id (16 hex digits)", field="token_id")
     return store.revoke_token(token_id)
 
 
