@@ -129,8 +129,10 @@ async def authorize(request: Request) -> None:
     targets = (
         from_path(request, service) if rule.find is None else await rule.find(request, service)
     )
+    checked: set[str] = set()  # a batch of writes names the same project many times
     for project_id, what in targets:
-        if project_id is not None:
+        if project_id is not None and project_id not in checked:
+            checked.add(project_id)
             require_project(request, project_id, rule.role, what=what)
 
 
