@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from runway_core import __version__, config
 from runway_core.config import Settings, normalize_db_uri
 from runway_core.credentials import require_server_key
+from runway_core.errors import ServerMisconfigured
 from runway_core.store import Store
 
+from .authorize import authorize, install_auth
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
@@ -22,10 +24,12 @@ from .routes import (
     credentials,
     experiments,
     health,
+    members,
     metrics,
     projects,
     runs,
     search,
+    users,
     writes,
 )
 from .routes.goals import router as goals_router
@@ -67,16 +71,25 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         version=__version__,
         description="Track machine-learning projects, experiments, runs, metrics and artifacts.",
         lifespan=lifespan,
+        # Every route, present and future, passes the one authentication and rule check.
+        dependencies=[Depends(authorize)],
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.route_templates = {}
+    if settings.auth:
+        engine = getattr(store, "engine", None)
+        if engine is None:
+            raise ServerMisconfigured("authentication needs the server's own database store")
+        install_auth(app, engine, failures_per_minute=settings.auth_failures_per_minute)
     install_error_handlers(app)
     # Added first, so it runs inside the size limit and never buffers an oversized body.
     app.add_middleware(RefuseUnstorableText)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
-    for module in (projects, experiments, search, runs, metrics, artifacts, credentials, writes):
+    routers = (projects, members, experiments, search, runs, metrics, artifacts, credentials)
+    for module in (*routers, writes, users):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(goals_router, prefix=API_PREFIX)
     app.include_router(sweeps_router, prefix=API_PREFIX)

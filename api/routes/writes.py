@@ -3,23 +3,29 @@ links, known artifact content) in one request, applied in order and answered one
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from runway_core.errors import PayloadTooLarge
-from runway_core.schemas.writes import MetricsWrite, WriteBatch, WriteResults
+from runway_core.schemas.writes import CreateRunWrite, MetricsWrite, WriteBatch, WriteResults
 
+from ..access import grant_created, new_project_names
 from ..deps import SettingsDep, StoreDep
 
 router = APIRouter(tags=["writes"])
 
 
 @router.post("/writes", response_model=WriteResults)
-def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> WriteResults:
+def apply_writes(
+    body: WriteBatch, request: Request, store: StoreDep, settings: SettingsDep
+) -> WriteResults:
     """Apply ``writes`` in order, each on its own. Every write gets a result with the status
     it would have had as its own request: one refused for the state it meets (404, 409) does
     not stop the others; when the store fails (5xx) that write and all later ones are answered
     503, not applied. A write that is not valid input refuses the whole request (400 naming
-    ``writes.N.field``) and nothing is applied: send the writes one by one to learn which."""
+    ``writes.N.field``) and nothing is applied: send the writes one by one to learn which.
+    With authentication on, every run written must be in a project the caller may write (or
+    be created by the batch in one it may create); otherwise the whole request is refused (404,
+    or 403 for a project it may only read) and nothing is applied."""
     limit = settings.max_writes_per_request
     if len(body.writes) > limit:
         raise PayloadTooLarge(
@@ -34,5 +40,8 @@ def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> Wr
                 f"is {settings.max_batch_keys} (RUNWAY_MAX_BATCH_KEYS)",
                 field=f"writes.{i}.batch.metrics",
             )
+    names = [w.run.project for w in body.writes if isinstance(w, CreateRunWrite)]
+    created = new_project_names(request, names)
     results = store.apply_writes(body.writes)
+    grant_created(request, created)
     return WriteResults(data=results, count=len(results))

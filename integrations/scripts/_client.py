@@ -90,15 +90,22 @@ class Client:
 
     ``tracking_uri``: ``None`` → ``RUNWAY_TRACKING_URI`` or the embedded ``./runway.db``;
     ``http(s)://…`` → a ``runway server``; a SQLAlchemy URL or path → that database directly.
+    ``token``: the API token for a server started with ``--auth`` (``None``: ``RUNWAY_TOKEN``).
     ``store=`` wraps an already opened store instead (its owner closes it). Reads first wait
     for the runs of this process to deliver what they wrote (``tracking.flush``), so they see it.
     ``None`` for an optional argument means its default.
     """
 
-    def __init__(self, tracking_uri: str | None = None, *, store: Store | None = None):
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        *,
+        token: str | None = None,
+        store: Store | None = None,
+    ):
         self._owns_store = store is None
         self._uri = None if store is not None else resolve_tracking_uri(tracking_uri)
-        self.store: Store = store if store is not None else open_store(self._uri)
+        self.store: Store = store if store is not None else open_store(self._uri, token=token)
 
     def _barrier(self) -> None:
         tracking.flush(tracking_uri=self._uri)

@@ -24,6 +24,7 @@ CORE_COMMANDS = [
     "runway_core.cli.sync",
     "runway_core.cli.secret_key",
     "runway_core.cli.sweep",
+    "runway_core.cli.users",
 ]
 
 

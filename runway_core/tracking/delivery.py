@@ -34,9 +34,11 @@ class Outcome:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Server down, 5xx, database locked, network errors: worth retrying. 4xx: not."""
+    """Server down, 5xx, database locked, network errors: worth retrying. 4xx: not, except a
+    missing or bad API token (401) and a rate limit (429): kept until a token that works (then
+    ``runway sync``) or the wait is over, rather than set aside."""
     if isinstance(exc, RunwayError):
-        return exc.status >= 500
+        return exc.status >= 500 or exc.status in (401, 429)
     if isinstance(exc, (OSError, TimeoutError)):
         return True
     # Looked up, not imported: an HTTP-only client has no SQLAlchemy.

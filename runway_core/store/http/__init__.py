@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from runway_core.store.http.artifacts import ArtifactsMixin
+from runway_core.store.http.auth import AuthMixin
 from runway_core.store.http.base import HttpBase
 from runway_core.store.http.credentials import CredentialsMixin
 from runway_core.store.http.experiments import ExperimentsMixin
@@ -24,6 +25,7 @@ class HttpStore(
     CredentialsMixin,
     GoalsMixin,
     SweepsMixin,
+    AuthMixin,
     HttpBase,
 ):
     """A client of a running ``runway server``; errors come back as the server's exception classes.

@@ -6,6 +6,7 @@ from sqlalchemy.exc import OperationalError
 
 from runway_core.errors import StoreUnavailable
 from runway_core.store.sql.artifacts import ArtifactsMixin
+from runway_core.store.sql.auth import AuthMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
 from runway_core.store.sql.goals import GoalsMixin
@@ -29,6 +30,7 @@ class SqlStore(
     GoalsMixin,
     SweepsMixin,
     TrialsMixin,
+    AuthMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 
