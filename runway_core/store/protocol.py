@@ -38,7 +38,6 @@ from runway_core.schemas import (
     RunSearch,
     RunUpdate,
 )
-from runway_core.schemas.sweep import SweepControl, SweepCreate, SweepPublic, TrialPublic
 from runway_core.schemas.auth import (
     MemberPublic,
     Role,
@@ -47,6 +46,7 @@ from runway_core.schemas.auth import (
     UserCreate,
     UserPublic,
 )
+from runway_core.schemas.sweep import SweepControl, SweepCreate, SweepPublic, TrialPublic
 from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult
 
 
