@@ -21,7 +21,13 @@ from runway_core.schemas import RunStatus
 from runway_core.schemas.sweep import MAX_TIMEOUT, TrialPublic
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.metrics import _series_from_chunks
-from runway_core.store.sql.sweeps import _sweep, new_trial, spec_of, trial_publics, trial_rows
+from runway_core.store.sql.sweeps import (
+    new_trial,
+    spec_of,
+    sweep_row,
+    trial_publics,
+    trial_rows,
+)
 from runway_core.sweeps.early_stop import STOP_TAG, median_stop_reason
 from runway_core.sweeps.suggest import Observation, bayes_point
 from runway_core.validation import check_name, check_text
@@ -36,12 +42,12 @@ class TrialsMixin(SqlBase):
         none to run now (the sweep is paused, stopped, done, or at ``max_parallel``)."""
         check_name(worker, "worker")
         with self._write() as session:
-            sweep = _sweep(session, sweep_id)
+            sweep = sweep_row(session, sweep_id)
             if sweep.status != "running":
                 return None
             spec = spec_of(sweep)
             if spec.budget.max_parallel is not None or spec.method == "bayes":
-                sweep = _sweep(session, sweep_id, lock=True)
+                sweep = sweep_row(session, sweep_id, lock=True)
             if spec.budget.max_parallel is not None:
                 running = _count(session, sweep_id, RunStatus.running)
                 if running >= spec.budget.max_parallel:
@@ -129,7 +135,7 @@ class TrialsMixin(SqlBase):
             )
         cutoff = now_ms() - int(timeout * 1000)
         with self._write() as session:
-            _sweep(session, sweep_id)
+            sweep_row(session, sweep_id)
             rows = session.exec(
                 select(SweepTrial, Run)
                 .join(Run, col(Run.id) == col(SweepTrial.run_id))
