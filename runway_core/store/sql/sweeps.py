@@ -144,7 +144,7 @@ class SweepsMixin(SqlBase):
 
     def get_sweep(self, sweep_id: str) -> SweepPublic:
         with self._read() as session:
-            return self._sweep_public(session, _sweep(session, sweep_id))
+            return self._sweep_public(session, sweep_row(session, sweep_id))
 
     def list_sweeps(
         self, *, project_id: str | None = None, experiment_id: str | None = None
@@ -165,7 +165,7 @@ class SweepsMixin(SqlBase):
                 f"status must be one of {', '.join(_CONTROLS)}, not {status!r}", field="status"
             )
         with self._write() as session:
-            sweep = _sweep(session, sweep_id, lock=True)
+            sweep = sweep_row(session, sweep_id, lock=True)
             if sweep.status == "stopped" and status != "stopped":
                 raise Conflict(f"sweep {sweep_id!r} is stopped for good", field="status")
             sweep.status = status
@@ -187,7 +187,7 @@ class SweepsMixin(SqlBase):
                 field="status",
             )
         with self._read() as session:
-            sweep = _sweep(session, sweep_id)
+            sweep = sweep_row(session, sweep_id)
             return trial_publics(session, sweep, trial_rows(session, sweep_id, status=status))
 
     def _sweep_public(self, session: Session, sweep: Sweep) -> SweepPublic:
@@ -235,7 +235,7 @@ class SweepsMixin(SqlBase):
         return trial_publics(session, sweep, [found])[0] if found is not None else None
 
 
-def _sweep(session: Session, sweep_id: str, *, lock: bool = False) -> Sweep:
+def sweep_row(session: Session, sweep_id: str, *, lock: bool = False) -> Sweep:
     query = select(Sweep).where(Sweep.id == sweep_id)
     if lock:
         query = query.with_for_update()

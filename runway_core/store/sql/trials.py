@@ -21,10 +21,19 @@ from runway_core.schemas import RunStatus
 from runway_core.schemas.sweep import MAX_TIMEOUT, TrialPublic
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.metrics import _series_from_chunks
-from runway_core.store.sql.sweeps import _sweep, new_trial, spec_of, trial_publics, trial_rows
+from runway_core.store.sql.sweeps import (
+    new_trial,
+    spec_of,
+    sweep_row,
+    trial_publics,
+    trial_rows,
+)
 from runway_core.sweeps.early_stop import STOP_TAG, median_stop_reason
 from runway_core.sweeps.suggest import Observation, bayes_point
 from runway_core.validation import check_name, check_text
+
+# How often a trial's metric writes count as a heart-beat and run the early-stopping rule.
+SIGNS_OF_LIFE_MS = 5_000
 
 
 class TrialsMixin(SqlBase):
@@ -33,12 +42,12 @@ class TrialsMixin(SqlBase):
         none to run now (the sweep is paused, stopped, done, or at ``max_parallel``)."""
         check_name(worker, "worker")
         with self._write() as session:
-            sweep = _sweep(session, sweep_id)
+            sweep = sweep_row(session, sweep_id)
             if sweep.status != "running":
                 return None
             spec = spec_of(sweep)
             if spec.budget.max_parallel is not None or spec.method == "bayes":
-                sweep = _sweep(session, sweep_id, lock=True)
+                sweep = sweep_row(session, sweep_id, lock=True)
             if spec.budget.max_parallel is not None:
                 running = _count(session, sweep_id, RunStatus.running)
                 if running >= spec.budget.max_parallel:
@@ -126,7 +135,7 @@ class TrialsMixin(SqlBase):
             )
         cutoff = now_ms() - int(timeout * 1000)
         with self._write() as session:
-            _sweep(session, sweep_id)
+            sweep_row(session, sweep_id)
             rows = session.exec(
                 select(SweepTrial, Run)
                 .join(Run, col(Run.id) == col(SweepTrial.run_id))
@@ -171,27 +180,45 @@ class TrialsMixin(SqlBase):
             return trial_publics(session, sweep, [(trial, run)])[0]
 
     def _trial_signals(self, run_ids: Sequence[str]) -> dict[str, str]:
-        """For metric writes just applied: refresh the trials' heart-beats and return the stop
-        reasons of those asked to stop. Runs that are not trials cost one indexed read."""
+        """For metric writes just applied: the stop reasons of the trials asked to stop. Every
+        ``SIGNS_OF_LIFE_MS`` a trial's writes also count as its heart-beat and apply the early
+        stopping rule, so trials that no agent watches (a launcher's) are covered too. Runs that
+        are not trials cost one indexed read."""
         ids = list(dict.fromkeys(run_ids))
         if not ids:
             return {}
+        stamp = now_ms()
         with self._read() as session:
-            found = session.exec(
-                select(SweepTrial.run_id).where(col(SweepTrial.run_id).in_(ids))
+            rows = session.exec(
+                select(SweepTrial.run_id, SweepTrial.stop_reason, SweepTrial.heartbeat_at).where(
+                    col(SweepTrial.run_id).in_(ids)
+                )
             ).all()
-        if not found:
-            return {}
-        with self._write() as session:
-            trials = session.exec(
-                select(SweepTrial).where(col(SweepTrial.run_id).in_(list(found)))
-            ).all()
-            stamp = now_ms()
-            for trial in trials:
-                if trial.worker is not None or trial.launched is not None:
-                    trial.heartbeat_at = stamp
-                    session.add(trial)
-            return {t.run_id: t.stop_reason for t in trials if t.stop_reason is not None}
+        stops = {run_id: reason for run_id, reason, _ in rows if reason is not None}
+        due = [
+            run_id
+            for run_id, reason, beat in rows
+            if reason is None and (beat is None or stamp - beat >= SIGNS_OF_LIFE_MS)
+        ]
+        if due:
+            with self._write() as session:
+                for run_id in due:
+                    reason = self._sign_of_life(session, run_id, stamp)
+                    if reason is not None:
+                        stops[run_id] = reason
+        return stops
+
+    def _sign_of_life(self, session: Session, run_id: str, stamp: int) -> str | None:
+        trial, run, sweep = _trial(session, run_id)
+        if run.status != RunStatus.running:
+            return None
+        if trial.worker is not None or trial.launched is not None:
+            trial.heartbeat_at = stamp
+            session.add(trial)
+        reason = self._early_stop_reason(session, sweep, run_id)
+        if reason is not None:
+            _flag_stop(session, trial, reason)
+        return reason
 
 
 def _trial(session: Session, run_id: str) -> tuple[SweepTrial, Run, Sweep]:
