@@ -7,6 +7,7 @@ DAG folder are set here, before any test module imports it; ``airflow db migrate
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -86,9 +87,14 @@ def airflow_db() -> Path:
 @pytest.fixture(scope="session")
 def runway_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``runway server`` (the main .venv's) on a fresh SQLite database; its URL."""
+    with start_runway_server(tmp_path_factory.mktemp("runway-server")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def start_runway_server(folder: Path) -> Iterator[str]:
     from runway_core import processes
 
-    folder = tmp_path_factory.mktemp("runway-server")
     port = processes.free_port()
     url = processes.url_of("127.0.0.1", port)
     cmd = [str(server_bin()), "server", "--host", "127.0.0.1", "--port", str(port)]
