@@ -190,7 +190,7 @@ def test_launch_a_trial_then_import_it_elsewhere(
     with start_runway_server(tmp_path / "other") as other:
         cmd = [str(Path(sys.executable).parent / "runway"), "import", "airflow"]
         cmd += ["--url", airflow_url, "--username", "admin", "--dag", "runway_plain"]
-        cmd += ["--xcom", "return_value"]
+        cmd += ["--xcom", "return_value", "--since", "2000-01-01"]
         env = {**os.environ, "RUNWAY_TRACKING_URI": other, "AIRFLOW_PASSWORD": PASSWORD}
         first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         assert first.returncode == 0, first.stderr

@@ -24,12 +24,14 @@ class HookCost:
         self.seconds = 0.0
         self.calls = 0
         self.task_instances = 0
+        self.at_end = 0.0  # of ``seconds``: in the hooks that end a try
 
     def add(self, seconds: float, *, ended: bool) -> None:
         with self._lock:
             self.seconds += seconds
             self.calls += 1
             self.task_instances += int(ended)
+            self.at_end += seconds if ended else 0.0
 
     def per_task_instance(self) -> float:
         with self._lock:
@@ -37,7 +39,14 @@ class HookCost:
 
     def reset(self) -> None:
         with self._lock:
-            self.seconds, self.calls, self.task_instances = 0.0, 0, 0
+            self.seconds, self.calls, self.task_instances, self.at_end = 0.0, 0, 0, 0.0
+
+    def summary(self) -> str:
+        with self._lock:
+            n = max(self.task_instances, 1)
+            start, end = (self.seconds - self.at_end) / n, self.at_end / n
+        total = (start + end) * 1000
+        return f"{total:.0f} ms ({start * 1000:.0f} at start, {end * 1000:.0f} at end)"
 
 
 cost = HookCost()

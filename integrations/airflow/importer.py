@@ -45,7 +45,8 @@ def import_dag_runs(
 
     store = tracking.open_store()
     dag_api = DAGApi(client)
-    dag_ids = dags or [d.dag_id for d in _pages(lambda o: dag_api.get_dags(limit=PAGE, offset=o))]
+    every_dag = _pages(lambda o: dag_api.get_dags(limit=PAGE, offset=o), "dags")
+    dag_ids = dags or [d.dag_id for d in every_dag]
     result = ImportResult()
     for dag_id in dag_ids:
         details = dag_api.get_dag_details(dag_id)
@@ -81,9 +82,13 @@ def _record(client: Any, store: Any, url: str, dag_run: DagRunFacts, xcom_keys: 
     from runway.airflow import recorder
 
     run = recorder.attach_dag_run(dag_run, owns_status=True, url_base=url)
-    tis = TaskInstanceApi(client).get_task_instances(dag_run.dag_id, dag_run.run_id, limit=PAGE)
+    api = TaskInstanceApi(client)
+    tis = _pages(
+        lambda o: api.get_task_instances(dag_run.dag_id, dag_run.run_id, limit=PAGE, offset=o),
+        "task_instances",
+    )
     count = 0
-    for ti in tis.task_instances:
+    for ti in tis:
         task = TaskFacts(
             task_id=ti.task_id,
             map_index=ti.map_index if ti.map_index is not None else -1,
@@ -182,14 +187,15 @@ def _dag_runs(client: Any, dag_id: str, since: datetime | None) -> Iterator[Any]
             dag_id, limit=PAGE, offset=offset, state=list(ENDED), order_by=["id"], **extra
         )
 
-    yield from _pages(page)
+    yield from _pages(page, "dag_runs")
 
 
-def _pages(fetch: Callable[[int], Any]) -> Iterator[Any]:
+def _pages(fetch: Callable[[int], Any], items_in: str) -> Iterator[Any]:
+    """Every item of a paged list of the REST API (``items_in``: the page's list field)."""
     offset = 0
     while True:
         page = fetch(offset)
-        items = getattr(page, "dags", None) or getattr(page, "dag_runs", None) or []
+        items = getattr(page, items_in, None) or []
         yield from items
         offset += len(items)
         if not items or offset >= (page.total_entries or 0):
