@@ -3,6 +3,7 @@ what the plugin recorded meanwhile waits in the spool and reaches the server wit
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from test_listener import key_id
 import runway
 from runway.airflow.guard import cost
 from runway_core import tracking
+from runway_core.errors import NotFound
 from runway_core.processes import free_port
 from runway_core.tracking.spool import Spool
 from runway_core.tracking.sync import sync_spool
@@ -74,3 +76,25 @@ def test_a_server_that_does_not_answer_does_not_hold_up_the_tasks(
     )
     # At most the budget at a try's start and at its end, plus the recording itself.
     assert per_task < 2 * 0.5 + 0.5
+
+
+def test_a_bad_setting_is_logged_by_name_and_the_dag_runs_on(
+    tracked: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNWAY_AIRFLOW_TIMEOUT", "soon")
+    seen: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # type: ignore[method-assign]
+    logger = logging.getLogger("runway.airflow")
+    logger.addHandler(handler)
+    try:
+        dag_run = load_dag("runway_plain").test()
+    finally:
+        logger.removeHandler(handler)
+    assert dag_run.state == "success"
+    assert len(seen) == 5  # each task's two hooks and the DAG run's end: nothing recorded
+    for record in seen:
+        assert "RUNWAY_AIRFLOW_TIMEOUT" in record.getMessage()
+        assert record.exc_info is None  # a setting to fix, not a bug: no traceback
+    with pytest.raises(NotFound):
+        runway.Client(tracked).get_run(key_id("runway_plain", dag_run.run_id))

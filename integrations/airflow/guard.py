@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from runway.airflow.settings import airflow_settings
+from runway_core.errors import RunwayError
 
 log = logging.getLogger("runway.airflow")
 F = TypeVar("F", bound=Callable[..., None])
@@ -65,6 +66,8 @@ def guarded(*, task_end: bool | None = None, plugin: bool = True) -> Callable[[F
                 cfg = airflow_settings()
                 if cfg.enabled or not plugin:
                     hook(*args, budget=cfg.timeout, **kwargs)
+            except RunwayError as exc:  # a setting or an input to fix: its message says which
+                log.warning("runway: %s recorded nothing: %s", hook.__name__, exc.message)
             except Exception as exc:
                 log.warning("runway: %s failed: %s", hook.__name__, exc, exc_info=True)
             finally:
