@@ -164,8 +164,9 @@ def task_ended(dag_run: DagRunFacts, task: TaskFacts, state: str, budget: float)
         block = None
     else:
         parent, child, block = opened
-    seconds = task.seconds(now=datetime.now(tz=task.start_date.tzinfo) if task.start_date else None)
-    if seconds is not None:
+    now = datetime.now(tz=task.start_date.tzinfo) if task.start_date else None
+    seconds = task.seconds(now=now)
+    if seconds is not None and opened is not None:  # a try seen running here: its duration
         child.log({"duration_s": seconds}, step=task.try_number)
     child.set_tags({"airflow.state": state, "airflow.try_number": str(task.try_number)})
     child.finish(TASK_STATUS.get(state, "failed"), end_time=ms(task.end_date))
