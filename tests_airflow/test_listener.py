@@ -147,6 +147,7 @@ def test_conf_runway_run_id_attaches_to_an_existing_queued_run(tracked: str) -> 
         client.get_run(key_id("runway_plain", dag_run.run_id))
     task = client.get_run(key_id("runway_plain", dag_run.run_id, "train"))
     assert task.parent_run_id == queued_id
+    assert (task.project_id, task.experiment_id) == (run.project_id, run.experiment_id)
 
 
 def test_callbacks_record_the_same_with_the_plugin_off(

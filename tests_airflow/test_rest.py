@@ -174,6 +174,7 @@ def test_launch_a_trial_then_import_it_elsewhere(
     assert run.tags["airflow.url"] == page
     task = client.get_run(key_id("runway_plain", dag_run_id, "train"))
     assert task.parent_run_id == trial
+    assert (task.project_id, task.experiment_id) == (run.project_id, run.experiment_id)
     assert task.status.value == "finished"
     assert task.params["operator"] == "_PythonDecoratedOperator"
     links = httpx.get(

@@ -115,8 +115,9 @@ def dag_run_ended(
     connect(budget)
     run = attach_dag_run(dag_run, owns_status=True)
     run.set_tags({"airflow.state": state})
+    home = attached_home(dag_run, budget) if never_ran else None
     for task in never_ran:
-        child = attach_task(dag_run, task, run.id)
+        child = attach_task(dag_run, task, run.id, home=home)
         child.set_tags({"airflow.state": task.state or "none"})
         child.finish(TASK_STATUS.get(task.state or "", "killed"), end_time=ms(task.end_date))
     status = "finished" if state == "success" else "failed"
@@ -141,7 +142,7 @@ def task_started(dag_run: DagRunFacts, task: TaskFacts, budget: float) -> RunSes
     key = task.key(dag_run)
     _close_open(key, "finished")  # a try this process saw start and not end
     parent = attach_dag_run(dag_run)
-    child = attach_task(dag_run, task, parent.id)
+    child = attach_task(dag_run, task, parent.id, home=attached_home(dag_run, budget))
     child.set_tags({"airflow.state": "running", "airflow.try_number": str(task.try_number)})
     if task.try_number > 1:
         set_status(child, RunStatus.running)  # a retry: the try before left it failed
@@ -200,7 +201,12 @@ def current_dag_run_run() -> RunSession | None:
 
 
 def attach_task(
-    dag_run: DagRunFacts, task: TaskFacts, parent_id: str, *, url_base: str | None = None
+    dag_run: DagRunFacts,
+    task: TaskFacts,
+    parent_id: str,
+    *,
+    url_base: str | None = None,
+    home: tuple[str, str] | None = None,
 ) -> RunSession:
     params: dict[str, Any] = {"task_id": task.task_id}
     if task.operator:
@@ -208,9 +214,10 @@ def attach_task(
     if task.map_index >= 0:
         params["map_index"] = task.map_index
     url = task_url(url_base or base_url(), dag_run, task)
+    project, experiment = home or (dag_run.project, dag_run.experiment)
     return tracking.start_run(
-        dag_run.project,
-        dag_run.experiment,
+        project,
+        experiment,
         run_id=task_run_id(dag_run, task),
         name=task.name,
         parent_run_id=parent_id,
@@ -236,6 +243,40 @@ def _close_open(key: str, status: str) -> None:
     if opened is not None:
         opened[1].finish(status)
         opened[0].finish()
+
+
+_homes: dict[str, tuple[str, str]] = {}
+
+
+def attached_home(dag_run: DagRunFacts, budget: float) -> tuple[str, str] | None:
+    """The project and experiment of the existing run a DAG run attached to (a sweep trial), for
+    its task runs; asked of the server once per process, waiting at most ``budget`` seconds.
+    ``None`` (the DAG's own project and experiment) when not attached or not known in time."""
+    run_id = dag_run.attached_run_id
+    if run_id is None:
+        return None
+    if run_id in _homes:
+        return _homes[run_id]
+    uri = resolve_tracking_uri(None)
+    conn = stores.connection(uri)
+    store = conn.store
+    if store is None or conn.sender.down:
+        return None
+    found: list[tuple[str, str]] = []
+
+    def ask() -> None:
+        with contextlib.suppress(Exception):  # not there yet, or down: the DAG's own home
+            run = store.get_run(run_id)
+            project = store.get_project(run.project_id).name
+            found.append((project, store.get_experiment(run.experiment_id).name))
+
+    asking = threading.Thread(target=ask, name="runway-airflow-home", daemon=True)
+    asking.start()
+    asking.join(budget)
+    if found:
+        _homes[run_id] = found[0]
+        return found[0]
+    return None
 
 
 # -- the server -----------------------------------------------------------------------------------
