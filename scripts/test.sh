@@ -13,4 +13,14 @@ echo "== mypy"
 .venv/bin/mypy runway_core api integrations ui
 echo "== pytest"
 # No path given: pyproject's testpaths (tests/); a path given runs only that part.
-exec .venv/bin/pytest "$@"
+status=0
+.venv/bin/pytest "$@" || status=$?
+# Then the Airflow integration, in its own environment (Airflow's pins clash with the server's),
+# against a `runway server` from .venv. RUNWAY_SKIP_AIRFLOW=1 leaves it out of a quick local run.
+if [ -z "${RUNWAY_SKIP_AIRFLOW:-}" ]; then
+  echo "== airflow"
+  bash scripts/airflow_env.sh
+  RUNWAY_TEST_SERVER_BIN="$PWD/.venv/bin/runway" \
+    .venv-airflow/bin/pytest tests_airflow -q -p no:cacheprovider --durations=10 || status=$?
+fi
+exit "$status"

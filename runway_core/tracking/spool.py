@@ -179,9 +179,12 @@ class Spool:
             return False
 
     def files(self) -> list[Path]:
+        """Oldest first, except that a run's parent comes before it (a parent written to
+        later, e.g. an orchestrator's run that ended after its tasks, is still created first)."""
         if not self.directory.is_dir():
             return []
-        return sorted(self.directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        by_age = sorted(self.directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        return _parents_first(by_age)
 
     def append(self, uri: str, writes: Sequence[Write]) -> Path:
         """Append writes of one run durably (flushed and fsynced before returning)."""
@@ -278,3 +281,36 @@ class Spool:
             else:
                 path.unlink()
                 path.with_name(path.name + ".lock").unlink(missing_ok=True)
+
+
+def _parents_first(paths: list[Path]) -> list[Path]:
+    by_run = {path.stem: path for path in paths}
+    ordered: list[Path] = []
+    placed: set[str] = set()
+
+    def place(run_id: str, seen: tuple[str, ...] = ()) -> None:
+        if run_id in placed or run_id in seen:
+            return
+        parent = _parent_of(by_run[run_id])
+        if parent in by_run:
+            place(parent, (*seen, run_id))
+        placed.add(run_id)
+        ordered.append(by_run[run_id])
+
+    for path in paths:
+        place(path.stem)
+    return ordered
+
+
+def _parent_of(path: Path) -> str | None:
+    """The parent run named by the file's first write, when that write creates the run."""
+    try:
+        with path.open("r", encoding="utf-8") as f:
+            first = json.loads(f.readline() or "null")
+        write = first["write"]
+        if write.get("op") == "create_run":
+            parent = write["run"].get("parent_run_id")
+            return parent if isinstance(parent, str) else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass  # an older or damaged line: age alone orders it
+    return None
