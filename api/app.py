@@ -15,7 +15,9 @@ from runway_core.store import Store
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
+from .log_redaction import redact_access_log
 from .openapi import install_openapi
+from .prometheus import install_metrics
 from .routes import (
     artifacts,
     credentials,
@@ -28,6 +30,7 @@ from .routes import (
     writes,
 )
 from .routes.goals import router as goals_router
+from .security_headers import install_security_headers
 
 API_PREFIX = "/api/v1"
 
@@ -67,11 +70,15 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    redact_access_log()
     app.state.store = store
     install_error_handlers(app)
     # Added first, so it runs inside the size limit and never buffers an oversized body.
-    app.add_middleware(RefuseUnstorableText)
+    app.add_middleware(RefuseUnstorableText, max_string_length=settings.max_string_length)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outside the limits: refused requests get the headers, and are counted and timed.
+    install_security_headers(app, settings)
+    install_metrics(app)
     app.include_router(health.router)
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
     for module in (projects, experiments, search, runs, metrics, artifacts, credentials, writes):

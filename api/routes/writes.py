@@ -3,18 +3,21 @@ links, known artifact content) in one request, applied in order and answered one
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from runway_core.errors import PayloadTooLarge
 from runway_core.schemas.writes import MetricsWrite, WriteBatch, WriteResults
 
 from ..deps import SettingsDep, StoreDep
+from ..prometheus import count_ingest
 
 router = APIRouter(tags=["writes"])
 
 
 @router.post("/writes", response_model=WriteResults)
-def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> WriteResults:
+def apply_writes(
+    body: WriteBatch, store: StoreDep, settings: SettingsDep, request: Request
+) -> WriteResults:
     """Apply ``writes`` in order, each on its own. Every write gets a result with the status
     it would have had as its own request: one refused for the state it meets (404, 409) does
     not stop the others; when the store fails (5xx) that write and all later ones are answered
@@ -35,4 +38,12 @@ def apply_writes(body: WriteBatch, store: StoreDep, settings: SettingsDep) -> Wr
                 field=f"writes.{i}.batch.metrics",
             )
     results = store.apply_writes(body.writes)
+    applied = [(w, r) for w, r in zip(body.writes, results, strict=True) if r.ok]
+    points = sum(
+        len(series.values)
+        for write, _ in applied
+        if isinstance(write, MetricsWrite)
+        for series in write.batch.metrics.values()
+    )
+    count_ingest(request, points=points, writes=len(applied))
     return WriteResults(data=results, count=len(results))

@@ -9,6 +9,7 @@ from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
 from runway_core.store.sql.goals import GoalsMixin
+from runway_core.store.sql.health import HealthMixin
 from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
@@ -25,6 +26,7 @@ class SqlStore(
     SearchMixin,
     ArtifactsMixin,
     GoalsMixin,
+    HealthMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 
