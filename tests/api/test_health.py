@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from runway.api.app import create_app
 from runway_core import __version__
 from runway_core.processes import free_port
+from runway_core.store.http import HttpStore
 from runway_core.store.sql import SqlStore
 
 from .conftest import ok
@@ -65,3 +66,17 @@ def test_unreachable_database_is_a_503_naming_the_database(tmp_path: Path) -> No
     assert "127.0.0.1" in body["checks"]["database"]["error"]
     assert "pw-not-shown" not in str(body)
     assert body["checks"]["artifacts"]["status"] == "ok"
+
+
+def test_http_store_returns_a_failing_report_rather_than_raising(
+    sqlite_uri: str, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    store = SqlStore(sqlite_uri, artifacts_uri=str(blocker / "artifacts"))
+    with TestClient(create_app(store=store)) as client:
+        report = HttpStore("http://testserver", client=client).check_health()
+    store.close()
+    assert report.status == "failing"
+    assert report.checks["artifacts"].status == "failing"
+    assert report.checks["database"].status == "ok"
