@@ -18,7 +18,9 @@ from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
 from .mlflow import router as mlflow_router
+from .log_redaction import redact_access_log
 from .openapi import install_openapi
+from .prometheus import install_metrics
 from .routes import (
     artifacts,
     credentials,
@@ -34,6 +36,7 @@ from .routes import (
 )
 from .routes.goals import router as goals_router
 from .routes.sweeps import router as sweeps_router
+from .security_headers import install_security_headers
 
 API_PREFIX = "/api/v1"
 
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         dependencies=[Depends(authorize)],
     )
     app.state.settings = settings
+    redact_access_log()
     app.state.store = store
     app.state.route_templates = {}
     if settings.auth:
@@ -84,8 +88,11 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         install_auth(app, engine, failures_per_minute=settings.auth_failures_per_minute)
     install_error_handlers(app)
     # Added first, so it runs inside the size limit and never buffers an oversized body.
-    app.add_middleware(RefuseUnstorableText)
+    app.add_middleware(RefuseUnstorableText, max_string_length=settings.max_string_length)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outside the limits: refused requests get the headers, and are counted and timed.
+    install_security_headers(app, settings)
+    install_metrics(app)
     app.include_router(health.router)
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
     routers = (projects, members, experiments, search, runs, metrics, artifacts, credentials)

@@ -11,8 +11,9 @@ fails on lone surrogates), so this middleware refuses, for every route at once:
   unpaired ``\\udcff`` escape, which JSON allows and Python decodes), naming the field as
   validation errors do (``tags.a``).
 
-Artifact uploads (raw bytes) are not scanned. The body check runs inside the size limit, so it
-never buffers more than ``RUNWAY_MAX_BODY_BYTES``.
+It also refuses (413) a JSON body holding a string longer than ``RUNWAY_MAX_STRING_LENGTH``
+characters (``api.limits.long_string_error``). Artifact uploads (raw bytes) are not scanned. The
+body check runs inside the size limit, so it never buffers more than ``RUNWAY_MAX_BODY_BYTES``.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runway_core.errors import InvalidInput
+from runway_core.errors import InvalidInput, RunwayError
 from runway_core.validation import LONE_SURROGATE, printable
 
 from .errors import error_response
-from .limits import is_artifact_upload
+from .limits import is_artifact_upload, long_string_error
 from .routemap import app_routes
 
 # A control character (C0, DEL, C1) or a lone surrogate (an undecodable byte, after decoding with
@@ -153,14 +154,15 @@ def _body_error(body: bytes) -> InvalidInput | None:
 
 
 class RefuseUnstorableText:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_string_length: int | None = None) -> None:
         self.app = app
+        self.max_string_length = max_string_length
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        err = _path_error(scope) or _query_error(scope)
+        err: RunwayError | None = _path_error(scope) or _query_error(scope)
         if err is not None:
             await error_response(err)(scope, receive, send)
             return
@@ -179,7 +181,10 @@ class RefuseUnstorableText:
                 first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
                 break
         if first["type"] == "http.request":
-            err = _body_error(first["body"])
+            body = first["body"]
+            err = _body_error(body)
+            if err is None and self.max_string_length is not None:
+                err = long_string_error(body, self.max_string_length)
             if err is not None:
                 await error_response(err)(scope, receive, send)
                 return

@@ -4,6 +4,9 @@
   body without one (chunked) is counted as it streams. FastAPI turns an exception raised while
   it reads a body into a 400, so the middleware also replaces whatever response follows an
   overrun with the 413.
+* String lengths (``RUNWAY_MAX_STRING_LENGTH``): no string (value or key) in a JSON body may be
+  longer, whatever the field; fields with a stricter limit of their own keep it.
+* Page sizes (``RUNWAY_MAX_PAGE_SIZE``): the most runs one search page may ask for.
 * Counts (``RUNWAY_MAX_BATCH_KEYS`` keys of metrics, params or tags per run in one request,
   ``RUNWAY_MAX_BULK_RUNS`` runs in one registration): a request the server would hold in memory
   and write in one transaction stays bounded, and clients are told to split it, not to retry it.
@@ -11,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,13 +22,15 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runway_core.config import Settings
-from runway_core.errors import PayloadTooLarge
+from runway_core.errors import InvalidInput, PayloadTooLarge
 from runway_core.schemas import RunCreate
 
 from .errors import error_response
 
 KEYS_SETTING = "RUNWAY_MAX_BATCH_KEYS"
 RUNS_SETTING = "RUNWAY_MAX_BULK_RUNS"
+STRING_SETTING = "RUNWAY_MAX_STRING_LENGTH"
+PAGE_SETTING = "RUNWAY_MAX_PAGE_SIZE"
 
 
 def _over(count: int, limit: int, what: str, setting: str, field: str) -> None:
@@ -68,6 +74,68 @@ def check_runs(runs: Sequence[RunCreate], settings: Settings) -> None:
         prefix = f"runs.{i}." if len(runs) > 1 else ""
         check_params(run.params, settings, prefix + "params")
         check_tags(run.tags, settings, prefix + "tags")
+
+
+def check_page_size(limit: int, settings: Settings) -> None:
+    """400 naming ``limit`` when a search asks for more runs than ``RUNWAY_MAX_PAGE_SIZE``."""
+    if limit > settings.max_page_size:
+        raise InvalidInput(
+            f"limit: {limit} runs in one page; the most is {settings.max_page_size} "
+            f"({PAGE_SETTING}); follow next_page_token for more",
+            field="limit",
+        )
+
+
+# One JSON string token, escapes included (the unrolled form: fast on long strings).
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _first_long_string(document: Any, limit: int) -> tuple[str, int] | None:
+    """(dotted field, length) of the first string or key in ``document`` longer than ``limit``."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) > limit:
+                return where or "body", len(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                path = f"{where}.{key[:40]}" if where else key[:40]
+                if len(key) > limit:
+                    return path, len(key)
+                stack.append((path, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}.{i}" if where else str(i), v) for i, v in enumerate(value))
+    return None
+
+
+def long_string_error(body: bytes, limit: int) -> PayloadTooLarge | None:
+    """413 naming the field when a string in the JSON ``body`` is longer than ``limit``.
+
+    A string takes at least as many bytes as it has characters, so a body no longer than the
+    limit is passed at once, and only a string token with more bytes than that is decoded.
+    """
+    if len(body) <= limit:
+        return None
+    for match in _JSON_STRING.finditer(body):
+        if match.end() - match.start() - 2 <= limit:
+            continue
+        try:
+            text = json.loads(match.group())
+        except ValueError:
+            continue  # not a string token after all; the route refuses bad JSON itself
+        if len(text) <= limit:
+            continue
+        try:
+            found = _first_long_string(json.loads(body), limit)
+        except (ValueError, RecursionError):
+            found = None
+        field, length = found or ("body", len(text))
+        return PayloadTooLarge(
+            f"{field}: a string of {length} characters; the limit is {limit} ({STRING_SETTING})",
+            field=field,
+        )
+    return None
 
 
 def _too_large(limit: int, size: int | None = None) -> PayloadTooLarge:

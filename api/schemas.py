@@ -40,8 +40,3 @@ class ParamsLog(BaseModel):
 
 class TagsSet(BaseModel):
     tags: dict[str, str] = Field(json_schema_extra=tags_schema)
-
-
-class Health(BaseModel):
-    status: str
-    version: str

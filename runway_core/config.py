@@ -11,10 +11,10 @@ import ipaddress
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from runway_core.errors import InvalidInput
 
@@ -89,8 +89,28 @@ class Settings(BaseSettings):
     sweep_heartbeat_timeout: float = Field(
         60.0, gt=0, description="seconds a claimed sweep trial may go without a heart-beat"
     )
+    max_string_length: int = Field(
+        65_536, gt=0, description="longest string (characters) in a JSON request body"
+    )
+    # 50,000 is also the most the search schema accepts: the setting can only lower it, and
+    # not below the 1,000 runs the dashboard reads for its charts.
+    max_page_size: int = Field(
+        50_000, ge=1_000, le=50_000, description="most runs one search page may ask for"
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="browser origins allowed to call the API, comma-separated "
+        "(https://dash.example.com; * for any); none by default",
+    )
 
     debug: bool = Field(False, description="show tracebacks in CLI errors")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
 
 
 _cache: tuple[tuple[tuple[str, str], ...], Settings] | None = None

@@ -9,6 +9,7 @@ from runway_core.schemas import MetricBatch, MetricBatchResult, MetricSeries
 
 from ..deps import SettingsDep, StoreDep, parse_json_body
 from ..limits import check_metric_keys
+from ..prometheus import count_ingest
 
 router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"])
 
@@ -43,7 +44,10 @@ async def log_metrics(
     # One Rust pass from bytes to the model, skipping FastAPI's json.loads + validate.
     batch = parse_json_body(MetricBatch, await request.body())
     check_metric_keys(batch.metrics, settings)
-    return await run_in_threadpool(store.log_metrics, run_id, batch)
+    result = await run_in_threadpool(store.log_metrics, run_id, batch)
+    if not result.duplicate:
+        count_ingest(request, points=result.points)
+    return result
 
 
 @router.get("/{key:path}", response_model=MetricSeries)

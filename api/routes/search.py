@@ -7,23 +7,27 @@ from fastapi import APIRouter, Query
 from runway_core.schemas import RunPage, RunSearch
 from runway_core.schemas.search import MAX_SEARCH_LIMIT
 
-from ..deps import StoreDep
+from ..deps import SettingsDep, StoreDep
+from ..limits import check_page_size
 
 router = APIRouter(prefix="/runs", tags=["search"])
 
 
 @router.post("/search", response_model=RunPage)
-def search_runs(body: RunSearch, store: StoreDep) -> RunPage:
+def search_runs(body: RunSearch, store: StoreDep, settings: SettingsDep) -> RunPage:
     """Search runs in one or more experiments, or a whole project.
 
     ``filter`` example: ``metrics.val_acc > 0.9 and (params.model = 'svm' or params.C >= 1)``.
+    ``limit`` is at most ``RUNWAY_MAX_PAGE_SIZE`` (50,000 unless configured lower).
     """
+    check_page_size(body.limit, settings)
     return store.search_runs(body)
 
 
 @router.get("", response_model=RunPage)
 def list_runs(
     store: StoreDep,
+    settings: SettingsDep,
     project_id: str | None = None,
     experiment_id: list[str] = Query([], description="repeat for several experiments"),
     filter: str = "",
@@ -34,6 +38,7 @@ def list_runs(
     include_data: bool = True,
 ) -> RunPage:
     """The same search as ``POST /runs/search`` with query parameters."""
+    check_page_size(limit, settings)
     search = RunSearch(
         project_id=project_id,
         experiment_ids=experiment_id,

@@ -10,6 +10,7 @@ from runway_core.schemas.writes import CreateRunWrite, MetricsWrite, WriteBatch,
 
 from ..access import grant_created, new_project_names
 from ..deps import SettingsDep, StoreDep
+from ..prometheus import count_ingest
 
 router = APIRouter(tags=["writes"])
 
@@ -44,4 +45,12 @@ def apply_writes(
     created = new_project_names(request, names)
     results = store.apply_writes(body.writes)
     grant_created(request, created)
+    applied = [(w, r) for w, r in zip(body.writes, results, strict=True) if r.ok]
+    points = sum(
+        len(series.values)
+        for write, _ in applied
+        if isinstance(write, MetricsWrite)
+        for series in write.batch.metrics.values()
+    )
+    count_ingest(request, points=points, writes=len(applied))
     return WriteResults(data=results, count=len(results))

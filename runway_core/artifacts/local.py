@@ -11,7 +11,7 @@ from typing import BinaryIO, cast
 
 from runway_core.artifacts.base import object_key
 from runway_core.artifacts.streams import CHUNK_SIZE
-from runway_core.errors import NotFound
+from runway_core.errors import NotFound, StoreUnavailable
 
 
 class LocalArtifactStore:
@@ -75,3 +75,14 @@ class LocalArtifactStore:
     def delete(self, sha256: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path(sha256).unlink()
+
+    def check(self) -> None:
+        """Raise ``StoreUnavailable`` unless the folder exists (or can be made) and is writable."""
+        try:
+            self._tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"artifact folder {self.uri} cannot be created: {exc.strerror or exc}"
+            ) from None
+        if not os.access(self._tmp, os.W_OK):
+            raise StoreUnavailable(f"artifact folder {self.uri} is not writable")

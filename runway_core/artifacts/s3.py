@@ -109,12 +109,16 @@ class S3ArtifactStore:
         self.prefix = prefix.strip("/")
         self.credential_name = creds.name
         self.uri = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
+        self._client_args: dict[str, Any] = {
+            "endpoint_url": creds.endpoint_url or endpoint_url,
+            "region_name": creds.region or region,
+            "aws_access_key_id": creds.access_key_id,
+            "aws_secret_access_key": creds.secret_access_key,
+        }
+        self._probes: tuple[Any, Any] | None = None
         self.client: Any = boto3.session.Session().client(
             "s3",
-            endpoint_url=creds.endpoint_url or endpoint_url,
-            region_name=creds.region or region,
-            aws_access_key_id=creds.access_key_id,
-            aws_secret_access_key=creds.secret_access_key,
+            **self._client_args,
             config=Config(retries={"max_attempts": 3, "mode": "standard"}),
         )
         self.transfer_config = TransferConfig(
@@ -235,3 +239,53 @@ class S3ArtifactStore:
             self.client.delete_object(Bucket=self.bucket, Key=self._key(object_key(sha256)))
         except Exception as exc:
             self.raise_for(exc, f"delete {sha256}")
+
+    def check(self) -> None:
+        """``HeadBucket`` with short timeouts and no retries, so a probe answers in seconds.
+
+        Without credentials (the server relies on per-project credentials) the probe is sent
+        unsigned: a 403 then still shows the endpoint answers and the bucket exists.
+        """
+        from botocore.exceptions import ClientError, NoCredentialsError
+
+        signed, unsigned = self._probe_clients()
+        try:
+            try:
+                signed.head_bucket(Bucket=self.bucket)
+            except NoCredentialsError:
+                try:
+                    unsigned.head_bucket(Bucket=self.bucket)
+                except ClientError as exc:
+                    if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
+                        raise
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                raise StoreUnavailable(f"S3 bucket {self.bucket!r} does not exist") from None
+            self._unavailable(exc)
+        except Exception as exc:
+            self._unavailable(exc)
+
+    def _probe_clients(self) -> tuple[Any, Any]:
+        """Two clients for ``check`` (made once: a boto3 client takes a while to build)."""
+        if self._probes is None:
+            import boto3
+            from botocore import UNSIGNED
+            from botocore.config import Config
+
+            quick = Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 1})
+            session = boto3.session.Session()
+            self._probes = (
+                session.client("s3", **self._client_args, config=quick),
+                session.client(
+                    "s3",
+                    **self._client_args,
+                    config=quick.merge(Config(signature_version=UNSIGNED)),
+                ),
+            )
+        return self._probes
+
+    def _unavailable(self, exc: Exception) -> NoReturn:
+        try:
+            self.raise_for(exc, "check the bucket")
+        except RunwayError as err:
+            raise StoreUnavailable(err.message) from None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 import typer
 
@@ -32,6 +35,9 @@ def serve(
     ),
     insecure: bool = typer.Option(
         False, "--insecure", help="Serve a non-loopback address without --auth, knowingly."
+    ),
+    access_log: bool = typer.Option(
+        False, help="Log one line per request (query strings are never logged)."
     ),
 ) -> None:
     """Migrate the database, then serve the REST API on HOST:PORT."""
@@ -76,6 +82,9 @@ def serve(
         env["RUNWAY_SERVER_MODE"] = "true"
     if auth:
         env["RUNWAY_AUTH"] = "true"
+    if workers > 1 and not env.get(METRICS_DIR_ENV):
+        # Every worker writes its /metrics values here; a scrape sums them (see api/prometheus).
+        env[METRICS_DIR_ENV] = str(fresh_metrics_dir())
     from sqlalchemy.engine import make_url
 
     shown = make_url(backend).render_as_string(hide_password=True)  # logs must not hold secrets
@@ -96,9 +105,39 @@ def serve(
         str(workers),
         "--log-level",
         log_level,
-        "--no-access-log",
+        "--access-log" if access_log else "--no-access-log",
     ]
     os.execve(sys.executable, args, env)
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_METRICS_DIR_PREFIX = "runway-metrics-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def fresh_metrics_dir() -> Path:
+    """An empty ``runway-metrics-<pid>`` folder in the temp dir for this server's workers.
+
+    The server process keeps this pid (it becomes Uvicorn by exec), so folders of servers that
+    are gone are known by their name and removed here, rather than left to pile up.
+    """
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(_METRICS_DIR_PREFIX + "*"):
+        suffix = old.name[len(_METRICS_DIR_PREFIX) :]
+        if suffix.isdigit() and (int(suffix) == os.getpid() or not _alive(int(suffix))):
+            shutil.rmtree(old, ignore_errors=True)
+    path = base / f"{_METRICS_DIR_PREFIX}{os.getpid()}"
+    path.mkdir(mode=0o700)
+    return path
 
 
 def register(app: typer.Typer) -> None:

@@ -47,6 +47,7 @@ from runway_core.schemas.auth import (
     UserPublic,
 )
 from runway_core.schemas.sweep import SweepControl, SweepCreate, SweepPublic, TrialPublic
+from runway_core.schemas.health import HealthReport
 from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult
 
 
@@ -131,6 +132,9 @@ class Store(Protocol):
     def delete_credential(self, project_id: str, credential_id: str) -> None: ...
 
     def close(self) -> None: ...
+
+    # whether the database and the artifact storage answer (the server's /healthz)
+    def check_health(self) -> HealthReport: ...
 
     # metric goals (which way a metric is better in a project; see runway_core.metrics.goals)
     def set_metric_goal(

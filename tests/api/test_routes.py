@@ -13,7 +13,12 @@ from tests.api.conftest import API, ok
 def test_healthz(client: TestClient) -> None:
     from runway_core import __version__
 
-    assert ok(client.get("/healthz")) == {"status": "ok", "version": __version__}
+    body = ok(client.get("/healthz"))
+    assert (body["status"], body["version"]) == ("ok", __version__)
+    assert {name: check["status"] for name, check in body["checks"].items()} == {
+        "database": "ok",
+        "artifacts": "ok",
+    }
 
 
 def test_openapi_documents_every_route_and_the_metric_batch(client: TestClient) -> None:

@@ -8,6 +8,7 @@ from runway_core.store.http.base import HttpBase
 from runway_core.store.http.credentials import CredentialsMixin
 from runway_core.store.http.experiments import ExperimentsMixin
 from runway_core.store.http.goals import GoalsMixin
+from runway_core.store.http.health import HealthMixin
 from runway_core.store.http.metrics import MetricsMixin
 from runway_core.store.http.projects import ProjectsMixin
 from runway_core.store.http.runs import RunsMixin
@@ -26,6 +27,7 @@ class HttpStore(
     GoalsMixin,
     SweepsMixin,
     AuthMixin,
+    HealthMixin,
     HttpBase,
 ):
     """A client of a running ``runway server``; errors come back as the server's exception classes.

@@ -10,6 +10,7 @@ from runway_core.store.sql.auth import AuthMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
 from runway_core.store.sql.goals import GoalsMixin
+from runway_core.store.sql.health import HealthMixin
 from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
@@ -31,6 +32,7 @@ class SqlStore(
     SweepsMixin,
     TrialsMixin,
     AuthMixin,
+    HealthMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 

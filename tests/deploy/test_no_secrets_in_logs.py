@@ -1,0 +1,120 @@
+"""No secret reaches the server's log: a full scenario against a real ``runway server`` (PostgreSQL,
+SeaweedFS, debug log level, access log on), then the whole log is searched for every secret the
+scenario used — the secret key, the database password, credential secrets as created and as
+rotated, tokens in headers and query strings, secrets inside refused and failing requests.
+
+Each secret is registered in ``log_secrets`` where the scenario makes it; a new kind of secret
+(the auth branch's API tokens) is one ``log_secrets.add(token, "…")`` line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.artifacts.conftest import ACCESS_KEY, SECRET_KEY, Weed
+
+from .conftest import SecretRegistry, serve
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.s3]
+
+API = "/api/v1"
+
+
+def _scenario(url: str, secrets: SecretRegistry) -> None:
+    """Everything a team does with secrets, good requests and bad, on one project."""
+    bearer = secrets.new("bearer token sent in a header")
+    query_token = secrets.new("token sent in a query string")
+    c = httpx.Client(base_url=url + API, headers={"authorization": f"Bearer {bearer}"}, timeout=30)
+    with c:
+        pid = c.post("/projects", json={"name": "leaks"}).json()["id"]
+        eid = c.post(f"/projects/{pid}/experiments", json={"name": "e"}).json()["id"]
+        run_id = c.post("/runs", json={"experiment_id": eid}).json()["id"]
+        creds = f"/projects/{pid}/credentials"
+
+        # The bucket's real keys as the project's S3 credential: an upload works.
+        secrets.add(SECRET_KEY, "S3 secret access key")
+        s3 = {"access_key_id": ACCESS_KEY, "secret_access_key": SECRET_KEY}
+        made = c.post(creds, json={"name": "artifacts", "kind": "s3", "secrets": s3})
+        assert made.status_code == 201, made.text
+        s3_id = made.json()["id"]
+        assert c.put(f"/runs/{run_id}/artifacts/a.txt", content=b"one").status_code == 201
+
+        # Rotated to a wrong secret: S3 refuses the upload (an error path through boto3).
+        wrong = secrets.new("rotated S3 secret")
+        rotated = c.put(f"{creds}/{s3_id}", json={"secrets": {**s3, "secret_access_key": wrong}})
+        assert rotated.status_code == 200, rotated.text
+        refused = c.put(f"/runs/{run_id}/artifacts/b.txt", content=b"two")
+        assert refused.status_code == 403, refused.text
+
+        github = secrets.new("github token")
+        gh = c.post(creds, json={"name": "gh", "kind": "github", "secrets": {"token": github}})
+        assert gh.status_code == 201, gh.text
+        gh_new = secrets.new("rotated github token")
+        assert c.put(f"{creds}/{gh.json()['id']}", json={"secrets": {"token": gh_new}}).is_success
+        generic = secrets.new("generic credential password")
+        body = {"name": "db", "kind": "generic", "secrets": {"password": generic}}
+        assert c.post(creds, json=body).status_code == 201
+        assert c.get(creds).status_code == 200
+
+        # Refused requests carrying secrets: wrong kind, wrong types, broken JSON, too long.
+        bad_kind = secrets.new("secret in a refused kind")
+        body = {"name": "x", "kind": "nope", "secrets": {"token": bad_kind}}
+        assert c.post(creds, json=body).status_code == 400
+        bad_type = secrets.new("secret next to a bad value")
+        body = {"name": "y", "kind": "generic", "secrets": {"a": bad_type, "b": {"nested": 1}}}
+        assert c.post(creds, json=body).status_code == 400
+        cut = secrets.new("secret in broken JSON")
+        broken = json.dumps({"name": "z", "kind": "github", "secrets": {"token": cut}})[:-2]
+        assert c.post(creds, content=broken).status_code == 400
+        too_long = secrets.new("secret in an oversized string") + "x" * 70_000
+        body = {"name": "w", "kind": "generic", "secrets": {"k": too_long}}
+        assert c.post(creds, json=body).status_code == 413
+        # A token in a query string, as a browser or a careless client sends it.
+        got = c.get("/projects", params={"token": query_token, "access_token": query_token})
+        assert got.status_code == 200
+
+
+def test_a_full_scenario_leaves_no_secret_in_the_log(
+    tmp_path: Path, pg_uri: str, weed: Weed, log_secrets: SecretRegistry
+) -> None:
+    key = log_secrets.add(Fernet.generate_key().decode(), "RUNWAY_SECRET_KEY")
+    password = log_secrets.new("database password")
+    # PostgreSQL here trusts local connections, so a password in the URI is accepted as given.
+    backend = pg_uri.replace("postgres@", f"postgres:{password}@", 1)
+    assert password in backend
+    env = {"RUNWAY_SECRET_KEY": key}
+    args = ("--access-log",)
+    server = serve(tmp_path, backend, weed.uri("leaks"), log_level="debug", args=args, env=env)
+    try:
+        _scenario(server.url, log_secrets)
+    finally:
+        server.stop()
+
+    # The same database with another key: stored credentials cannot be decrypted, a server
+    # error that is logged (once) — without the old key, the new one or any secret.
+    other = log_secrets.add(Fernet.generate_key().decode(), "second RUNWAY_SECRET_KEY")
+    env = {"RUNWAY_SECRET_KEY": other}
+    server2 = serve(tmp_path, backend, weed.uri("leaks"), log_level="debug", args=args, env=env)
+    try:
+        with httpx.Client(base_url=server2.url + API, timeout=30) as c:
+            pid = c.get("/projects/by-name/leaks").json()["id"]
+            failing = c.get(f"/projects/{pid}/credentials")
+            run = c.get("/runs", params={"project_id": pid}).json()["runs"][0]["id"]
+            upload = c.put(f"/runs/{run}/artifacts/c.txt", content=b"three")
+    finally:
+        server2.stop()
+    assert failing.status_code in (200, 500)  # listing shows masked hints only
+    assert upload.status_code == 500, upload.text
+    assert upload.json()["error"]["code"] == "SERVER_MISCONFIGURED"
+
+    logs = "\n".join(p.read_text(errors="replace") for p in sorted(tmp_path.glob("server-*.log")))
+    # The log is the real thing: one access line per request, the server error.
+    assert 'GET /api/v1/projects?… HTTP/1.1" 200' in logs
+    assert "SERVER_MISCONFIGURED" in logs
+    assert log_secrets.found_in(logs) == []
+    assert len(log_secrets.known) >= 14  # the scenario ran to its end
