@@ -17,8 +17,8 @@ from .authorize import authorize, install_auth
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
-from .mlflow import router as mlflow_router
 from .log_redaction import redact_access_log
+from .mlflow import router as mlflow_router
 from .openapi import install_openapi
 from .prometheus import install_metrics
 from .routes import (

@@ -173,6 +173,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    # Prometheus: counts and latencies per route template (no ids, nothing of any project)
+    ("GET", "/metrics"): PUBLIC,
     # projects (creating one makes its creator the admin; the list holds only readable ones)
     ("POST", V1 + "/projects"): USER,
     ("GET", V1 + "/projects"): USER,

@@ -46,8 +46,8 @@ from runway_core.schemas.auth import (
     UserCreate,
     UserPublic,
 )
-from runway_core.schemas.sweep import SweepControl, SweepCreate, SweepPublic, TrialPublic
 from runway_core.schemas.health import HealthReport
+from runway_core.schemas.sweep import SweepControl, SweepCreate, SweepPublic, TrialPublic
 from runway_core.schemas.writes import RunStart, ServerWrite, WriteResult
 
 
