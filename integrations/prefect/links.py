@@ -1,0 +1,74 @@
+"""Links between a Prefect flow run and its Runway run, both ways, and the few Prefect API reads
+the hooks need (each bounded and failure-tolerant)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from runway_core.tracking import RunSession
+
+log = logging.getLogger("runway.prefect")
+
+
+def flow_run_url(flow_run_id: Any) -> str | None:
+    """The flow run's page in the Prefect UI (``PREFECT_UI_URL``, derived from the API URL)."""
+    from prefect.settings import get_current_settings
+
+    base = get_current_settings().ui_url
+    return f"{str(base).rstrip('/')}/runs/flow-run/{flow_run_id}" if base else None
+
+
+def runway_run_url(run: RunSession) -> str | None:
+    """The run's page in the Runway dashboard when ``RUNWAY_UI_URL`` names it."""
+    from runway_core.config import settings
+
+    ui_url = settings().ui_url
+    return f"{ui_url.rstrip('/')}/run?run={run.id}" if ui_url else None
+
+
+def link_prefect_to_runway(flow_run: Any, run: RunSession) -> None:
+    """A link artifact on the Prefect flow run pointing at the Runway run's page."""
+    url = runway_run_url(run)
+    if url is None:
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+
+    artifact = ArtifactCreate(
+        type="markdown",  # what prefect.artifacts.create_link_artifact makes
+        key=None,
+        data=f"[Runway run {run.name}]({url})",
+        description=f"The Runway run recording this flow run ({run.project} / {run.experiment})",
+        flow_run_id=flow_run.id,
+    )
+    with get_client(sync_client=True) as client:
+        client.create_artifact(artifact)
+
+
+def deployment_name(deployment_id: Any) -> str | None:
+    """``flow/deployment`` of a deployment id, or None (no deployment, or not readable)."""
+    if deployment_id is None:
+        return None
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment(deployment_id)
+            flow = client.read_flow(deployment.flow_id)
+    except Exception:
+        log.debug("runway: could not read Prefect deployment %s", deployment_id, exc_info=True)
+        return None
+    return f"{flow.name}/{deployment.name}"
+
+
+def parent_flow_run_id(parent_task_run_id: Any) -> str | None:
+    """The flow run a subflow run was called from (through the parent's task run)."""
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            return str(client.read_task_run(parent_task_run_id).flow_run_id)
+    except Exception:
+        log.debug("runway: could not read Prefect task run %s", parent_task_run_id, exc_info=True)
+        return None
