@@ -111,8 +111,13 @@ class Watcher:
     def poll(self) -> int:
         """Record what changed since the last poll; returns how many flow runs were recorded."""
         from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        with get_client(sync_client=True, httpx_settings={"base_url": self.api_url}) as client:
+        # The watched server for the client and for the flow-run links (its UI URL).
+        with (
+            temporary_settings(updates={PREFECT_API_URL: self.api_url}),
+            get_client(sync_client=True) as client,
+        ):
             flow_runs = self._changed(client)
             recorded = sum(
                 self._record(client, fr) for fr in flow_runs if str(fr.id) not in self.cursor.done

@@ -179,9 +179,14 @@ class Spool:
             return False
 
     def files(self) -> list[Path]:
+        """The run files, oldest first, except that a run's file comes after its parent run's
+        (a child run, such as a Prefect task run, often ends, and so is written last, before
+        its parent; replayed first, its creation would name a parent not yet stored)."""
         if not self.directory.is_dir():
             return []
-        return sorted(self.directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        return _parents_first(
+            sorted(self.directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime)
+        )
 
     def append(self, uri: str, writes: Sequence[Write]) -> Path:
         """Append writes of one run durably (flushed and fsynced before returning)."""
@@ -278,3 +283,31 @@ class Spool:
             else:
                 path.unlink()
                 path.with_name(path.name + ".lock").unlink(missing_ok=True)
+
+
+def _parents_first(paths: list[Path]) -> list[Path]:
+    by_run = {p.stem: p for p in paths}
+    order: list[Path] = []
+    placed: set[Path] = set()
+    for path in paths:
+        chain = [path]
+        parent = _parent_of(path)
+        while parent in by_run and by_run[parent] not in placed and by_run[parent] not in chain:
+            chain.append(by_run[parent])
+            parent = _parent_of(by_run[parent])
+        for p in reversed(chain):  # the oldest ancestor first
+            if p not in placed:
+                placed.add(p)
+                order.append(p)
+    return order
+
+
+def _parent_of(path: Path) -> str | None:
+    """The parent run named by the file's first write (a run's creation comes first)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            record = json.loads(f.readline())
+        parent = record["write"]["run"]["parent_run_id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return parent if isinstance(parent, str) else None
