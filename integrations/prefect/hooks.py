@@ -123,7 +123,13 @@ class Tracker:
         }
         if flow_run.parent_task_run_id is not None:
             source_ids["parent_task_run_id"] = str(flow_run.parent_task_run_id)
-        tags = {"prefect.flow": getattr(flow, "name", "") or ""}
+        # Also as tags: a sweep trial's run exists already, and keeps its source ids.
+        tags = {
+            "prefect.flow": getattr(flow, "name", "") or "",
+            "prefect.flow_run_id": str(flow_run.id),
+        }
+        if source_ids["deployment"]:
+            tags["prefect.deployment"] = source_ids["deployment"]
         if prefect_url:
             tags["prefect.flow_run_url"] = prefect_url
         kwargs: dict[str, Any] = {
@@ -140,7 +146,8 @@ class Tracker:
         if trial is None:
             key = flow_run_key(flow_run.id)
             return _outside_context(tracking.attach_run, key, project, experiment, **kwargs)
-        # A sweep trial queued by the launcher: this flow run is that run.
+        # A sweep trial queued by the launcher: this flow run is that run, where it was queued.
+        project, experiment = links.run_location(trial, self.tracking_uri) or (project, experiment)
         run = _outside_context(tracking.start_run, project, experiment, run_id=trial, **kwargs)
         run.mark_running()
         return run

@@ -72,3 +72,19 @@ def parent_flow_run_id(parent_task_run_id: Any) -> str | None:
     except Exception:
         log.debug("runway: could not read Prefect task run %s", parent_task_run_id, exc_info=True)
         return None
+
+
+def run_location(run_id: str, tracking_uri: str | None) -> tuple[str, str] | None:
+    """The project and experiment names of a stored run (a queued sweep trial), or None when
+    it cannot be read now (the hooks then use their own names; the run stays where it is)."""
+    from runway_core.tracking import open_store
+
+    try:
+        store = open_store(tracking_uri)
+        run = store.get_run(run_id)
+        experiment = store.get_experiment(run.experiment_id)
+        project = store.get_project(run.project_id)
+    except Exception:
+        log.debug("runway: could not read run %s", run_id, exc_info=True)
+        return None
+    return project.name, experiment.name
