@@ -210,7 +210,7 @@ def _task_running(task: Any, task_run: Any, state: Any) -> None:
         parent_run.experiment,
         name=task_run.name,
         params=_task_parameters(task_run) if parent.options.log_params else None,
-        tags={"prefect.task": getattr(task, "name", "") or ""},
+        tags=_task_tags(task, task_run),
         source="prefect",
         source_ids={k: v for k, v in source_ids.items() if v is not None},
         parent_run_id=parent_run.id,
@@ -220,6 +220,14 @@ def _task_running(task: Any, task_run: Any, state: Any) -> None:
     )
     registry.add_task(task_run.id, registry.TaskEntry(run=run, flow=parent))
     parent.children += 1
+
+
+def _task_tags(task: Any, task_run: Any) -> dict[str, str]:
+    tags = {"prefect.task": getattr(task, "name", "") or ""}
+    url = links.task_run_url(task_run.id)
+    if url:
+        tags["prefect.task_run_url"] = url
+    return tags
 
 
 def _task_final(task: Any, task_run: Any, state: Any) -> None:

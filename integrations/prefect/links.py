@@ -13,10 +13,18 @@ log = logging.getLogger("runway.prefect")
 
 def flow_run_url(flow_run_id: Any) -> str | None:
     """The flow run's page in the Prefect UI (``PREFECT_UI_URL``, derived from the API URL)."""
+    return _ui_page(f"runs/flow-run/{flow_run_id}")
+
+
+def task_run_url(task_run_id: Any) -> str | None:
+    return _ui_page(f"runs/task-run/{task_run_id}")
+
+
+def _ui_page(path: str) -> str | None:
     from prefect.settings import get_current_settings
 
     base = get_current_settings().ui_url
-    return f"{str(base).rstrip('/')}/runs/flow-run/{flow_run_id}" if base else None
+    return f"{str(base).rstrip('/')}/{path}" if base else None
 
 
 def runway_run_url(run: RunSession) -> str | None:
