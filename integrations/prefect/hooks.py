@@ -71,6 +71,7 @@ class Tracker:
         result_metrics: bool = False,
         link_artifact: bool = True,
         tracking_uri: str | None = None,
+        capture: Any = True,
     ):
         self.project = project
         self.experiment = experiment
@@ -78,6 +79,7 @@ class Tracker:
         self.result_metrics = result_metrics
         self.link_artifact = link_artifact
         self.tracking_uri = tracking_uri
+        self.capture = capture  # reproduction info of flow runs, as start_run's ``capture``
         self.on_flow_running = _guarded(self._flow_running)
         self.on_flow_completion = _guarded(self._flow_final)
         self.on_flow_failure = _guarded(self._flow_final)
@@ -141,6 +143,7 @@ class Tracker:
             "start_time": epoch_ms(getattr(state, "timestamp", None)),
             "parent_run_id": parent.run.id if parent else None,
             "tracking_uri": self.tracking_uri,
+            "capture": self.capture,
         }
         trial = trial_run_id(flow_run.tags)
         if trial is None:

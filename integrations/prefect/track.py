@@ -26,6 +26,7 @@ def track(
     result_metrics: bool = ...,
     link_artifact: bool = ...,
     tracking_uri: str | None = ...,
+    capture: Any = ...,
 ) -> Callable[[T], T]: ...
 def track(
     obj: Any = None,
@@ -38,6 +39,7 @@ def track(
     result_metrics: bool = False,
     link_artifact: bool = True,
     tracking_uri: str | None = None,
+    capture: Any = True,
 ) -> Any:
     """Record every run of a Prefect flow as a Runway run::
 
@@ -56,6 +58,7 @@ def track(
         result_metrics=result_metrics,
         link_artifact=link_artifact,
         tracking_uri=tracking_uri,
+        capture=capture,
     )
 
     def apply(target: Any) -> Any:

@@ -3,12 +3,14 @@
 
 Three experiments: an SVM grid over C and gamma (curves over training-set size), an MLP
 trained epoch by epoch with ``partial_fit`` (learning curves), and random forests grown
-tree by tree.
+tree by tree; a fourth, a Prefect flow with its task runs, when Prefect is installed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import logging
 import struct
 import tempfile
 import time
@@ -93,7 +95,9 @@ def run_demo(
         name = f"rf-depth{forest['max_depth'] or 'full'}"
         plans.append(("random-forest", name, {**forest, "n_estimators": RF_TREES[-1]}, _forest))
 
-    with _progress(len(plans), enabled=progress) as advance, tempfile.TemporaryDirectory() as tmp:
+    with_prefect = importlib.util.find_spec("prefect") is not None
+    total = len(plans) + with_prefect
+    with _progress(total, enabled=progress) as advance, tempfile.TemporaryDirectory() as tmp:
         for experiment, name, params, train in plans:
             advance(f"{experiment}: {name}")
             # The lifecycle API rather than runway.init(): no "run … recorded in …" line per run
@@ -117,6 +121,9 @@ def run_demo(
             result.runs += 1
             if experiment not in result.experiments:
                 result.experiments.append(experiment)
+        if with_prefect:
+            advance("prefect: digits pipeline flow")
+            result.runs += _prefect_flow(tracking_uri, project, result)
         advance(None)
     limits.restore_original_limits()
     client = runway.Client(tracking_uri)
@@ -135,6 +142,19 @@ def run_demo(
         client.close()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _prefect_flow(tracking_uri: str | None, project: str, result: DemoResult) -> int:
+    """The Prefect experiment; a failure there costs the demo only that experiment."""
+    try:
+        from runway.prefect.demo import EXPERIMENT, run_flow_demo
+
+        runs = run_flow_demo(tracking_uri, project)
+    except Exception as exc:
+        logging.getLogger("runway").warning("runway demo: the Prefect flow was skipped: %s", exc)
+        return 0
+    result.experiments.append(EXPERIMENT)
+    return runs
 
 
 def _svm(run: Any, params: dict[str, Any], d: Digits) -> tuple[Any, Any]:
