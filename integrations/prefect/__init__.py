@@ -13,22 +13,30 @@ Hooks for wiring by hand: ``Tracker(...).on_flow_running`` (and ``on_flow_comple
 ``on_task_running``, ``on_task_completion``, ``on_task_failure`` for tasks. Inside a tracked
 flow or its tasks, ``runway.log(...)`` writes to the flow's run with no ``init()``.
 Sweeps: ``runway.prefect.launcher.PrefectLauncher``; no Runway code at all: ``runway prefect
-watch``.
+watch``. The names load on first use, so the ``runway`` command stays quick to start.
 """
 
 from __future__ import annotations
 
-from runway.prefect import registry
-from runway.prefect.hooks import (
-    Tracker,
-    on_task_completion,
-    on_task_failure,
-    on_task_running,
-)
-from runway.prefect.track import track
-from runway_core.tracking import register_run_resolver
+import importlib
+from typing import TYPE_CHECKING, Any
 
-register_run_resolver(registry.current_run)
+if TYPE_CHECKING:
+    from runway.prefect.hooks import (
+        Tracker,
+        on_task_completion,
+        on_task_failure,
+        on_task_running,
+    )
+    from runway.prefect.wrap import track
+
+_EXPORTS = {
+    "Tracker": "runway.prefect.hooks",
+    "on_task_completion": "runway.prefect.hooks",
+    "on_task_failure": "runway.prefect.hooks",
+    "on_task_running": "runway.prefect.hooks",
+    "track": "runway.prefect.wrap",
+}
 
 __all__ = [
     "Tracker",
@@ -37,3 +45,10 @@ __all__ = [
     "on_task_running",
     "track",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'runway.prefect' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

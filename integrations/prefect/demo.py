@@ -11,7 +11,7 @@ from typing import Any
 
 from prefect.flows import flow
 from prefect.tasks import task
-from runway.prefect.track import track
+from runway.prefect.wrap import track
 
 EXPERIMENT = "prefect-pipeline"
 SVM_C = (0.3, 3.0, 30.0)

@@ -30,6 +30,8 @@ from runway_core import tracking
 from runway_core.tracking import RunSession
 
 log = logging.getLogger("runway.prefect")
+# runway.log() in a tracked flow or task finds the flow's run (no init()).
+tracking.register_run_resolver(registry.current_run)
 # How long a flow's final hook waits for its run's writes to be sent or spooled.
 FINAL_FLUSH_SECONDS = 2.0
 
