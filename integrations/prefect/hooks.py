@@ -107,6 +107,7 @@ class Tracker:
         if entry is not None:  # a retry of the flow run: the same Runway run
             entry.starts += 1
             return
+        links.contact_runway(self.tracking_uri)
         run = self._open_flow_run(flow, flow_run, state)
         kept = registry.add_flow(flow_run.id, registry.FlowEntry(run=run, options=self))
         if kept.run is run and self.link_artifact:

@@ -96,3 +96,36 @@ def run_location(run_id: str, tracking_uri: str | None) -> tuple[str, str] | Non
         log.debug("runway: could not read run %s", run_id, exc_info=True)
         return None
     return project.name, experiment.name
+
+
+# A Runway server that accepts connections but answers slowly would hold the first hook of a
+# process for a whole request timeout (its first contact); the hooks wait this long at most.
+CONTACT_WAIT_SECONDS = 1.0
+
+
+def contact_runway(tracking_uri: str | None) -> None:
+    """Ask the Runway server once whether it is up, waiting ``CONTACT_WAIT_SECONDS`` at most;
+    without an answer by then its writes spool and the background retries take over."""
+    import threading
+
+    from runway_core.config import is_http, resolve_tracking_uri
+    from runway_core.tracking import stores
+
+    uri = resolve_tracking_uri(tracking_uri)
+    if not is_http(uri):
+        return
+    conn = stores.connection(uri)
+    if conn.checked or conn.sender.down:
+        return
+
+    def contact() -> None:
+        try:
+            stores.first_contact(conn)
+        except Exception:  # down or not Runway: start_run says so, or the sender spools
+            return
+
+    asking = threading.Thread(target=contact, name="runway-first-contact", daemon=True)
+    asking.start()
+    asking.join(CONTACT_WAIT_SECONDS)
+    if asking.is_alive():
+        conn.sender.mark_down(f"no answer within {CONTACT_WAIT_SECONDS:g} s")

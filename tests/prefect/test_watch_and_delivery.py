@@ -132,3 +132,21 @@ def test_a_flow_completes_while_runway_is_down_and_runway_sync_delivers_later(
     assert run.status == "finished" and run.params == {"steps": 3}
     assert len(kids) == 3 and all(k.status == "finished" for k in kids)
     assert sorted(progress.values) == [0.0, 1.0, 2.0]
+
+
+def test_a_runway_server_that_never_answers_does_not_slow_the_flow(
+    runway_env: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        monkeypatch.setenv("RUNWAY_TRACKING_URI", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("RUNWAY_HTTP_TIMEOUT", "30")
+        started = time.monotonic()
+        state = offline_flow(2, return_state=True)
+        elapsed = time.monotonic() - started
+    assert state.is_completed()
+    # One bounded wait for the first contact (1 s) and one for the final flush (2 s), not the
+    # 30 s request timeout.
+    assert elapsed < 20, elapsed
