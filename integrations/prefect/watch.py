@@ -107,6 +107,7 @@ class Watcher:
         self._flows: dict[str, str] = {}
         self._deployments: dict[str, str | None] = {}
         self._seen: dict[str, str] = {}  # flow run id → Runway run id, recorded by this process
+        self._subflow_tasks: set[str] = set()
 
     def poll(self) -> int:
         """Record what changed since the last poll; returns how many flow runs were recorded."""
@@ -119,6 +120,8 @@ class Watcher:
             get_client(sync_client=True) as client,
         ):
             flow_runs = self._changed(client)
+            # A subflow call is also a task run of its parent: recorded as the subflow's run.
+            self._subflow_tasks = {str(fr.parent_task_run_id) for fr in flow_runs}
             recorded = sum(
                 self._record(client, fr) for fr in flow_runs if str(fr.id) not in self.cursor.done
             )
@@ -229,6 +232,8 @@ class Watcher:
         )
         for tr in task_runs:
             if tr.state is None or state_type(tr.state) not in (*FINAL_TYPES, "RUNNING"):
+                continue
+            if str(tr.id) in self._subflow_tasks:
                 continue
             final = state_type(tr.state) in FINAL_TYPES
             child = tracking.attach_run(

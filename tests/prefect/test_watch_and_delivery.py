@@ -73,6 +73,35 @@ def test_the_watcher_records_a_flow_with_no_runway_code_once(
     assert second.is_completed()
 
 
+@flow(name="watched-child")
+def watched_child(n: int) -> int:
+    return double(n)
+
+
+@flow(name="watched-parent")
+def watched_parent(n: int = 1) -> int:
+    return watched_child(n) + 1
+
+
+def test_the_watcher_records_a_subflow_as_a_child_run_of_its_parent(
+    runway_env: LiveServer, project: str, prefect_api: str, tmp_path: Path
+) -> None:
+    state = watched_parent(5, return_state=True)
+    done = watch(
+        prefect_api, tmp_path / "spool", "--flow", "watched-parent", "--flow", "watched-child"
+    )
+    assert done.returncode == 0, done.stderr
+    with runway.Client(runway_env.url) as client:
+        runs = client.search_runs(project=project, limit=None)
+    by_id = {r.id: r for r in runs}
+    parent = by_id[external_run_id(f"prefect:flow-run:{state.state_details.flow_run_id}")]
+    (child,) = [r for r in runs if r.parent_run_id == parent.id]  # no task run for the call
+    assert child.source_ids["flow_name"] == "watched-child" and child.params == {"n": 5}
+    (task_run,) = [r for r in runs if r.parent_run_id == child.id]
+    assert task_run.source_ids["task_key"].startswith("double")
+    assert len(runs) == 3
+
+
 def test_the_watcher_refuses_a_bad_url_in_one_line(tmp_path: Path) -> None:
     done = watch("localhost:4200", tmp_path / "spool")
     assert done.returncode != 0
