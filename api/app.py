@@ -15,6 +15,7 @@ from runway_core.store import Store
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
+from .mlflow import router as mlflow_router
 from .openapi import install_openapi
 from .routes import (
     artifacts,
@@ -28,6 +29,7 @@ from .routes import (
     writes,
 )
 from .routes.goals import router as goals_router
+from .routes.sweeps import router as sweeps_router
 
 API_PREFIX = "/api/v1"
 
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     for module in (projects, experiments, search, runs, metrics, artifacts, credentials, writes):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(goals_router, prefix=API_PREFIX)
+    app.include_router(sweeps_router, prefix=API_PREFIX)
+    app.include_router(mlflow_router)  # /api/2.0/mlflow, /ajax-api/2.0/mlflow, mlflow-artifacts
     install_openapi(app)
     return app
 

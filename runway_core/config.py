@@ -69,6 +69,17 @@ class Settings(BaseSettings):
     max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
     max_bulk_runs: int = Field(1_000, gt=0, description="runs registered in one request")
     max_writes_per_request: int = Field(10_000, gt=0, description="records in one write batch")
+    mlflow_project: str = Field(
+        "mlflow",
+        min_length=1,
+        description="project that holds experiments created through the MLflow API (unless "
+        "the experiment's runway.project tag names another)",
+    )
+
+    # -- sweeps ----------------------------------------------------------------------------
+    sweep_heartbeat_timeout: float = Field(
+        60.0, gt=0, description="seconds a claimed sweep trial may go without a heart-beat"
+    )
 
     debug: bool = Field(False, description="show tracebacks in CLI errors")
 

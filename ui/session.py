@@ -18,6 +18,7 @@ PAGES = {
     "experiment": "views/experiment.py",
     "run": "views/run.py",
     "compare": "views/compare.py",
+    "sweeps": "views/sweeps.py",
 }
 
 SDK_SNIPPET = """import runway

@@ -8,7 +8,7 @@ from runway_core.models.metric import IngestedBatch, MetricChunk, MetricSummary
 from runway_core.models.metric_goal import MetricGoal
 from runway_core.models.project import Project
 from runway_core.models.run import Param, Run, Tag
-from runway_core.models.sweep import Sweep
+from runway_core.models.sweep import Sweep, SweepTrial
 
 __all__ = [
     "ArtifactRecord",
@@ -22,5 +22,6 @@ __all__ = [
     "Project",
     "Run",
     "Sweep",
+    "SweepTrial",
     "Tag",
 ]

@@ -29,6 +29,8 @@ class Outcome:
     result: Any = None
     # The store's own exception for a refusal, to raise where a caller waits for the write.
     error: RunwayError | None = None
+    # A sweep trial asked to stop: why (the store says so on the trial's metric writes).
+    stop: str | None = None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -54,7 +56,7 @@ def _failure(exc: BaseException) -> Outcome:
 
 def _from_result(result: WriteResult) -> Outcome:
     if result.ok:
-        return Outcome("ok", result=result.artifact)
+        return Outcome("ok", result=result.artifact, stop=result.stop)
     body = result.error.model_dump() if result.error else {"message": f"HTTP {result.status}"}
     error = error_from_dict(body, result.status)
     kind: OutcomeKind = "unavailable" if result.status >= 500 else "refused"

@@ -65,9 +65,10 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
     db = tmp_path / "runway.db"
     out = _runway("demo", "--tracking-uri", str(db), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    # With Prefect installed, a fourth experiment: one flow run and its 4 task runs.
+    # With Prefect installed, one more experiment: one flow run and its 4 task runs.
     prefect = {"prefect-pipeline": 5} if importlib.util.find_spec("prefect") else {}
     assert f"{16 + sum(prefect.values())} runs in {3 + len(prefect)} experiments" in out.stdout
+    assert "a sweep of 8 trials" in out.stdout
     with runway.Client(str(db)) as client:
         project = client.get_project("digits classifier")
         assert project.primary_metric == "val_acc"
@@ -76,9 +77,13 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
             "svm": 9,
             "mlp": 4,
             "random-forest": 3,
+            "svm-sweep": 8,
             **prefect,
         }
         assert all(e.metric_best is not None and e.metric_best > 0.9 for e in experiments.values())
+        (sweep,) = client.list_sweeps(project.name)
+        assert (sweep.state, sweep.counts) == ("finished", {"finished": 8})
+        assert sweep.best is not None and sweep.best.value is not None and sweep.best.value > 0.9
         runs = {r.name: r for r in client.search_runs(project="digits classifier", limit=100)}
         mlp = runs["mlp-2"]
         assert mlp.params["hidden_layer_sizes"] == [64] and mlp.status.value == "finished"

@@ -11,6 +11,7 @@ from runway_core.store.http.metrics import MetricsMixin
 from runway_core.store.http.projects import ProjectsMixin
 from runway_core.store.http.runs import RunsMixin
 from runway_core.store.http.search import SearchMixin
+from runway_core.store.http.sweeps import SweepsMixin
 
 
 class HttpStore(
@@ -22,6 +23,7 @@ class HttpStore(
     ArtifactsMixin,
     CredentialsMixin,
     GoalsMixin,
+    SweepsMixin,
     HttpBase,
 ):
     """A client of a running ``runway server``; errors come back as the server's exception classes.

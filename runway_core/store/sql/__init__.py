@@ -13,6 +13,8 @@ from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
 from runway_core.store.sql.search import SearchMixin
+from runway_core.store.sql.sweeps import SweepsMixin
+from runway_core.store.sql.trials import TrialsMixin
 from runway_core.store.sql.writes import WritesMixin
 
 
@@ -25,6 +27,8 @@ class SqlStore(
     SearchMixin,
     ArtifactsMixin,
     GoalsMixin,
+    SweepsMixin,
+    TrialsMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 
