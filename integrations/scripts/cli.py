@@ -7,7 +7,13 @@ from runway_core.cli.errors import run_cli
 
 # Each module defines register(app). Keep imports inside commands light: `runway --version`
 # must not import Streamlit or FastAPI.
-COMMANDS = [*CORE_COMMANDS, "runway.ui.commands", "runway._run_command", "runway.import_command"]
+COMMANDS = [
+    *CORE_COMMANDS,
+    "runway.ui.commands",
+    "runway._run_command",
+    "runway.import_command",
+    "runway.prefect.cli",
+]
 
 
 def main() -> None:

@@ -3,13 +3,16 @@
 
 Three experiments: an SVM grid over C and gamma (curves over training-set size), an MLP
 trained epoch by epoch with ``partial_fit`` (learning curves), and random forests grown
-tree by tree; and a sweep: a random search over the SVM's C and gamma (experiment
-``svm-sweep``), its trials claimed and run here as ``runway agent`` would.
+tree by tree; a sweep: a random search over the SVM's C and gamma (experiment
+``svm-sweep``), its trials claimed and run here as ``runway agent`` would; and, when Prefect is
+installed, a Prefect flow recorded with its task runs (experiment ``prefect-pipeline``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import logging
 import struct
 import tempfile
 import time
@@ -109,7 +112,8 @@ def run_demo(
         name = f"rf-depth{forest['max_depth'] or 'full'}"
         plans.append(("random-forest", name, {**forest, "n_estimators": RF_TREES[-1]}, _forest))
 
-    total = len(plans) + trials
+    with_prefect = importlib.util.find_spec("prefect") is not None
+    total = len(plans) + trials + with_prefect
     with _progress(total, enabled=progress) as advance, tempfile.TemporaryDirectory() as tmp:
         for experiment, name, params, train in plans:
             advance(f"{experiment}: {name}")
@@ -135,6 +139,9 @@ def run_demo(
             if experiment not in result.experiments:
                 result.experiments.append(experiment)
         result.sweep_trials = _sweep(tracking_uri, project, digits, advance)
+        if with_prefect:
+            advance("prefect: digits pipeline flow")
+            result.runs += _prefect_flow(tracking_uri, project, result)
         advance(None)
     limits.restore_original_limits()
     client = runway.Client(tracking_uri)
@@ -153,6 +160,19 @@ def run_demo(
         client.close()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _prefect_flow(tracking_uri: str | None, project: str, result: DemoResult) -> int:
+    """The Prefect experiment; a failure there costs the demo only that experiment."""
+    try:
+        from runway.prefect.demo import EXPERIMENT, run_flow_demo
+
+        runs = run_flow_demo(tracking_uri, project)
+    except Exception as exc:
+        logging.getLogger("runway").warning("runway demo: the Prefect flow was skipped: %s", exc)
+        return 0
+    result.experiments.append(EXPERIMENT)
+    return runs
 
 
 def _sweep(

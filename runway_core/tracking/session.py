@@ -17,6 +17,7 @@ from typing import Any
 from runway_core.errors import Conflict, RunwayError
 from runway_core.schemas import RunStatus, RunUpdate, now_ms
 from runway_core.schemas.sweep import STOPPED_TAG
+from runway_core.schemas.writes import RunUpdateWrite
 from runway_core.tracking import exit as exit_hooks
 from runway_core.tracking.inputs import check_params, check_status, check_tags
 from runway_core.tracking.run_files import RunFiles
@@ -124,6 +125,12 @@ class RunSession(RunFiles):
         return dict(self._params)
 
     # -- lifecycle ----------------------------------------------------------------------------
+
+    def mark_running(self) -> None:
+        """A queued run this process took up (a sweep trial started by an orchestrator): its
+        status becomes ``running`` and, when it has none, its start time is set."""
+        update = RunUpdate(status=RunStatus.running)
+        self._live_writer().submit([RunUpdateWrite(run_id=self.id, update=update)])
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything logged so far was sent (or spooled); False after ``timeout``."""
@@ -234,6 +241,9 @@ class DisabledRun(RunSession):
         return None
 
     def log_params(self, params: Any, *, overwrite: bool = False) -> None:
+        return None
+
+    def mark_running(self) -> None:
         return None
 
     def set_tags(self, tags: Any) -> None:

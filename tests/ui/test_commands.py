@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -64,7 +65,10 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
     db = tmp_path / "runway.db"
     out = _runway("demo", "--tracking-uri", str(db), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "16 runs in 3 experiments" in out.stdout and "a sweep of 8 trials" in out.stdout
+    # With Prefect installed, one more experiment: one flow run and its 4 task runs.
+    prefect = {"prefect-pipeline": 5} if importlib.util.find_spec("prefect") else {}
+    assert f"{16 + sum(prefect.values())} runs in {3 + len(prefect)} experiments" in out.stdout
+    assert "a sweep of 8 trials" in out.stdout
     with runway.Client(str(db)) as client:
         project = client.get_project("digits classifier")
         assert project.primary_metric == "val_acc"
@@ -74,6 +78,7 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
             "mlp": 4,
             "random-forest": 3,
             "svm-sweep": 8,
+            **prefect,
         }
         assert all(e.metric_best is not None and e.metric_best > 0.9 for e in experiments.values())
         (sweep,) = client.list_sweeps(project.name)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from runway.ui import charts, data, files, widgets
 from runway.ui.session import client, errors_shown, link, param, status_badge
+from runway.ui.views import children
 from runway_core.schemas import RunPublic
 
 
@@ -36,6 +37,8 @@ def show(run_id: str) -> None:
         experiment=experiment.name,
     )
     _header(run)
+    children.show_links(run)
+    children.show(c, run)
     metrics_tab, params_tab, artifacts_tab, repro_tab = st.tabs(
         ["Metrics", "Params & tags", "Artifacts", "Reproduction"]
     )
