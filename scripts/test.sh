@@ -1,25 +1,44 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install everything, start what the tests need, then lint, type-check
-# and run the whole test suite. Extra arguments go to pytest.
+# and run the whole test suite. Extra arguments go to the main pytest run.
+#
+# Two side environments are built in the background while the main one is linted and tested:
+# .venv-mlflow (the real MLflow server of the differential test) and .venv-airflow (Airflow's
+# pins clash with the server's; its tests run there, against a `runway server` from .venv).
+# RUNWAY_SKIP_AIRFLOW=1 leaves the Airflow part out of a quick local run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh all,dev
-bash scripts/mlflow_env.sh  # full mlflow in .venv-mlflow for the MLflow differential test
+logs="$(mktemp -d)"
+bash scripts/mlflow_env.sh >"$logs/mlflow_env.log" 2>&1 &
+mlflow_env=$!
+airflow_env=""
+if [ -z "${RUNWAY_SKIP_AIRFLOW:-}" ]; then
+  bash scripts/airflow_env.sh >"$logs/airflow_env.log" 2>&1 &
+  airflow_env=$!
+fi
+side_env() {  # wait for a background build; on failure show its log and stop
+  local pid="$1" name="$2"
+  if ! wait "$pid"; then
+    echo "error: building $name failed:" >&2
+    tail -n 40 "$logs/$name.log" >&2
+    exit 1
+  fi
+}
 bash scripts/services.sh
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy runway_core api integrations ui
+side_env "$mlflow_env" mlflow_env
 echo "== pytest"
 # No path given: pyproject's testpaths (tests/); a path given runs only that part.
 status=0
 .venv/bin/pytest "$@" || status=$?
-# Then the Airflow integration, in its own environment (Airflow's pins clash with the server's),
-# against a `runway server` from .venv. RUNWAY_SKIP_AIRFLOW=1 leaves it out of a quick local run.
-if [ -z "${RUNWAY_SKIP_AIRFLOW:-}" ]; then
+if [ -n "$airflow_env" ]; then
   echo "== airflow"
-  bash scripts/airflow_env.sh
+  side_env "$airflow_env" airflow_env
   RUNWAY_TEST_SERVER_BIN="$PWD/.venv/bin/runway" \
     .venv-airflow/bin/pytest tests_airflow -q -p no:cacheprovider --durations=10 || status=$?
 fi
