@@ -1,8 +1,10 @@
 """Who may do what: the one place every route (``/api/v1``, the MLflow routes, sweeps) asks.
 
-Routes never decide access themselves. They ask here with the project a request touches and the
-role it needs; listings ask for the set of projects the caller may read. With authentication off
-(the embedded default and a loopback server) every caller may do everything.
+Routes never decide access themselves. ``authorize`` (a dependency of the whole app) resolves
+the caller from its bearer token and applies the route's rule from ``api/rules.py``; routes
+whose body names the projects ask here with the project a request touches and the role it
+needs; listings ask for the set of projects the caller may read. With authentication off (the
+embedded default and a loopback server) every caller may do everything.
 """
 
 from __future__ import annotations
@@ -11,19 +13,102 @@ from typing import Literal
 
 from fastapi import Request
 
+from runway_core.auth.roles import role_at_least
+from runway_core.auth.service import AccessService, Principal
+from runway_core.errors import Forbidden, NotFound, Unauthorized
+
 Role = Literal["read", "write", "admin"]
+SCOPE_ACCESS = "runway.access"  # the AccessService, in every request's scope when auth is on
+SCOPE_ROOT_PATH = "runway.root_path"  # the root app's root_path (to find a mount's prefix)
+SCOPE_FAILED_LOGINS = "runway.failed_logins"
 
 
-def require_project(request: Request, project_id: str, role: Role) -> None:
+def access_service(request: Request) -> AccessService | None:
+    """The app's access checks, or ``None`` when authentication is off. Read from the request's
+    scope (set for the whole app), so sub-applications mounted on it see it too."""
+    service: AccessService | None = request.scope.get(SCOPE_ACCESS)
+    if service is None:
+        service = getattr(request.app.state, "access", None)
+    return service
+
+
+def current_principal(request: Request) -> Principal | None:
+    """The authenticated caller (``None`` with authentication off)."""
+    if access_service(request) is None:
+        return None
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:  # a route reached without the authorize dependency: refuse
+        raise Unauthorized("authentication required: send Authorization: Bearer TOKEN")
+    return principal
+
+
+def require_project(
+    request: Request, project_id: str, role: Role, *, what: str | None = None
+) -> None:
     """Return if the caller holds ``role`` (or higher) on ``project_id``; raise otherwise.
 
-    Raises ``NotFound`` when the caller may not read the project (its existence is not revealed)
-    and a forbidden error when it may read but not act. Auth off: always returns.
+    Raises ``NotFound`` when the caller may not read the project (its existence is not revealed;
+    ``what`` names the thing the request asked for, e.g. ``run 'ab12'``, as its own 404 would)
+    and ``Forbidden`` when it may read but not act. Auth off: always returns.
     """
-    del request, project_id, role
+    service = access_service(request)
+    if service is None:
+        return
+    principal = current_principal(request)
+    assert principal is not None
+    held = service.role_in(principal, project_id)
+    if not role_at_least(held, "read"):
+        raise NotFound(f"{what or f'project {project_id!r}'} not found")
+    if not role_at_least(held, role):
+        raise Forbidden(
+            f"user {principal.name!r} may only read project {project_id!r}; "
+            f"this needs the {role} role (a project admin can grant it)"
+        )
+
+
+def require_server_admin(request: Request) -> None:
+    service = access_service(request)
+    if service is None:
+        return
+    principal = current_principal(request)
+    assert principal is not None
+    if not principal.admin:
+        raise Forbidden(f"user {principal.name!r} is not a server admin; this needs one")
 
 
 def readable_project_ids(request: Request) -> set[str] | None:
     """The projects the caller may read, or ``None`` for "all of them" (auth off, server admin)."""
-    del request
-    return None
+    service = access_service(request)
+    if service is None:
+        return None
+    principal = current_principal(request)
+    assert principal is not None
+    return service.readable_project_ids(principal)
+
+
+def grant_creator(request: Request, project_id: str) -> None:
+    """The caller just created ``project_id``: make it the project's admin."""
+    service = access_service(request)
+    principal = current_principal(request)
+    if service is not None and principal is not None:
+        service.grant_creator(principal, project_id)
+
+
+def new_project_names(request: Request, names: list[str]) -> list[str]:
+    """Of the project ``names`` a request may create, those that do not exist yet (none with
+    authentication off: nobody needs to be made their admin)."""
+    service = access_service(request)
+    if service is None:
+        return []
+    return [name for name in dict.fromkeys(names) if service.project_named(name) is None]
+
+
+def grant_created(request: Request, names: list[str]) -> None:
+    """After a request that could create the projects ``names``: make the caller their admin."""
+    service = access_service(request)
+    if service is None:
+        return
+    for name in names:
+        project_id = service.project_named(name)
+        if project_id is not None:
+            grant_creator(request, project_id)

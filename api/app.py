@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from runway_core import __version__, config
 from runway_core.config import Settings, normalize_db_uri
 from runway_core.credentials import require_server_key
+from runway_core.errors import ServerMisconfigured
 from runway_core.store import Store
 
+from .authorize import authorize, install_auth
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
 from .log_redaction import redact_access_log
+from .mlflow import router as mlflow_router
 from .openapi import install_openapi
 from .prometheus import install_metrics
 from .routes import (
@@ -23,13 +26,16 @@ from .routes import (
     credentials,
     experiments,
     health,
+    members,
     metrics,
     projects,
     runs,
     search,
+    users,
     writes,
 )
 from .routes.goals import router as goals_router
+from .routes.sweeps import router as sweeps_router
 from .security_headers import install_security_headers
 
 API_PREFIX = "/api/v1"
@@ -68,10 +74,18 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         version=__version__,
         description="Track machine-learning projects, experiments, runs, metrics and artifacts.",
         lifespan=lifespan,
+        # Every route, present and future, passes the one authentication and rule check.
+        dependencies=[Depends(authorize)],
     )
     app.state.settings = settings
     redact_access_log()
     app.state.store = store
+    app.state.route_templates = {}
+    if settings.auth:
+        engine = getattr(store, "engine", None)
+        if engine is None:
+            raise ServerMisconfigured("authentication needs the server's own database store")
+        install_auth(app, engine, failures_per_minute=settings.auth_failures_per_minute)
     install_error_handlers(app)
     # Added first, so it runs inside the size limit and never buffers an oversized body.
     app.add_middleware(RefuseUnstorableText, max_string_length=settings.max_string_length)
@@ -81,9 +95,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_metrics(app)
     app.include_router(health.router)
     # Search first: its GET /runs and POST /runs/search must not be read as /runs/{run_id}.
-    for module in (projects, experiments, search, runs, metrics, artifacts, credentials, writes):
+    routers = (projects, members, experiments, search, runs, metrics, artifacts, credentials)
+    for module in (*routers, writes, users):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(goals_router, prefix=API_PREFIX)
+    app.include_router(sweeps_router, prefix=API_PREFIX)
+    app.include_router(mlflow_router)  # /api/2.0/mlflow, /ajax-api/2.0/mlflow, mlflow-artifacts
     install_openapi(app)
     return app
 

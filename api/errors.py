@@ -16,7 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from runway_core.errors import InvalidInput, PayloadTooLarge, RunwayError, ServerMisconfigured
+from runway_core.errors import (
+    InvalidInput,
+    PayloadTooLarge,
+    RunwayError,
+    ServerMisconfigured,
+    TooManyRequests,
+)
 from runway_core.validation import printable
 
 from .routemap import allowed_methods
@@ -38,7 +44,12 @@ _HTTP_CODES = {
 def error_response(exc: RunwayError) -> JSONResponse:
     # A message may quote the refused input; a lone surrogate in it could not be sent as UTF-8.
     body = {k: printable(v) if isinstance(v, str) else v for k, v in exc.to_dict().items()}
-    return JSONResponse(status_code=exc.status, content={"error": body})
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif exc.status == 401:
+        headers = {"WWW-Authenticate": 'Bearer realm="runway"'}
+    return JSONResponse(status_code=exc.status, content={"error": body}, headers=headers)
 
 
 # A refused value under one of these is never repeated in a message: it may be a secret.

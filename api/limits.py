@@ -146,12 +146,15 @@ def _too_large(limit: int, size: int | None = None) -> PayloadTooLarge:
     )
 
 
-# Artifact uploads (PUT /api/v1/runs/{id}/artifacts/{path}) stream to storage: no size limit.
-_ARTIFACT_UPLOAD = re.compile(r"^/api/v1/runs/[^/]+/artifacts/.+")
+# Artifact uploads (PUT /api/v1/runs/{id}/artifacts/{path}, and MLflow's proxied
+# PUT /api/2.0/mlflow-artifacts/artifacts/{path}) stream to storage: no size limit.
+_ARTIFACT_UPLOAD = re.compile(
+    r"^/api/v1/runs/[^/]+/artifacts/.+|^/(api|ajax-api)/2\.0/mlflow-artifacts/artifacts/.+"
+)
 
 
 def is_artifact_upload(scope: Scope) -> bool:
-    """``PUT /api/v1/runs/{id}/artifacts/{path}``: a raw upload, streamed and never buffered."""
+    """A raw upload (Runway's or MLflow's artifact PUT), streamed and never buffered."""
     return scope.get("method") == "PUT" and bool(_ARTIFACT_UPLOAD.match(scope.get("path", "")))
 
 

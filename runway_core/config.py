@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     spool_max_copy_mb: float = Field(
         1024, ge=0, description="largest artifact copied into the spool while offline"
     )
+    token: SecretStr | None = Field(
+        None, description="API token the SDK, runway.Client and the CLI send to a server"
+    )
     silent: bool = Field(False, description="no 'run … recorded in …' line from init()")
     ui_url: str | None = Field(None, description="the dashboard, for init()'s link to the run")
 
@@ -64,6 +67,12 @@ class Settings(BaseSettings):
         False,
         description="serve a team: require a secret key (runway server sets it for a public "
         "bind; the variable can only turn it on)",
+    )
+    auth: bool = Field(
+        False, description="require an API token on every request (runway server --auth)"
+    )
+    auth_failures_per_minute: int = Field(
+        20, gt=0, description="failed authentications per client address before 429"
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="largest JSON request body")
     max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
@@ -81,6 +90,17 @@ class Settings(BaseSettings):
         default_factory=list,
         description="browser origins allowed to call the API, comma-separated "
         "(https://dash.example.com; * for any); none by default",
+    )
+    mlflow_project: str = Field(
+        "mlflow",
+        min_length=1,
+        description="project that holds experiments created through the MLflow API (unless "
+        "the experiment's runway.project tag names another)",
+    )
+
+    # -- sweeps ----------------------------------------------------------------------------
+    sweep_heartbeat_timeout: float = Field(
+        60.0, gt=0, description="seconds a claimed sweep trial may go without a heart-beat"
     )
 
     debug: bool = Field(False, description="show tracebacks in CLI errors")

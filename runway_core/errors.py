@@ -9,6 +9,7 @@
      ├─ AlreadyExists           409  a unique name is taken
      ├─ Conflict                409  the write contradicts stored state (e.g. a param's value)
      ├─ PayloadTooLarge         413
+     ├─ TooManyRequests         429  e.g. too many failed authentications (``retry_after`` s)
      ├─ ServerMisconfigured     500  the server's own setup is wrong (e.g. its secret key); an
      │                               operator must act, the request itself was fine
      └─ StoreUnavailable        503  the store or server cannot be reached
@@ -80,6 +81,22 @@ class PayloadTooLarge(RunwayError):
     status = 413
 
 
+class TooManyRequests(RunwayError):
+    code = "TOO_MANY_REQUESTS"
+    status = 429
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int = 60,
+        field: str | None = None,
+        position: int | None = None,
+    ):
+        super().__init__(message, field=field, position=position)
+        self.retry_after = retry_after
+
+
 class ServerMisconfigured(RunwayError):
     code = "SERVER_MISCONFIGURED"
     status = 500
@@ -101,6 +118,7 @@ _BY_CODE: dict[str, type[RunwayError]] = {
         AlreadyExists,
         Conflict,
         PayloadTooLarge,
+        TooManyRequests,
         ServerMisconfigured,
         StoreUnavailable,
     )

@@ -186,3 +186,8 @@ def check_tag_value(value: Any, field: str) -> str:
             f"{field}: value is longer than {MAX_TAG_VALUE_LENGTH} characters", field=field
         )
     return value
+
+
+def clean_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+    """Tags of a run or an experiment: keys by the key rule, values as text of bounded length."""
+    return {check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()}

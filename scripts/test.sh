@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh all,dev
+bash scripts/mlflow_env.sh  # full mlflow in .venv-mlflow for the MLflow differential test
 bash scripts/services.sh
 echo "== ruff"
 .venv/bin/ruff check .

@@ -49,6 +49,7 @@ TITLES = {
     "experiment": "Experiment",
     "run": "Run",
     "compare": "Compare",
+    "sweeps": "Sweeps",
 }
 pages = {name: st.Page(path, title=TITLES[name], url_path=name) for name, path in PAGES.items()}
 # The default page is served at "/" and loses its own path, so "/projects" would show "Page not

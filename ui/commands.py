@@ -45,7 +45,8 @@ def demo(
     result = run_demo(tracking_uri, project=project)
     typer.echo(
         f"demo: {result.runs} runs in {len(result.experiments)} experiments of project "
-        f"{result.project!r} ({result.seconds:.1f} s)"
+        f"{result.project!r} and a sweep of {result.sweep_trials} trials "
+        f"({result.seconds:.1f} s)"
     )
 
 

@@ -9,7 +9,13 @@ from typing import Any
 import streamlit as st
 
 from runway_core.config import resolve_tracking_uri
-from runway_core.errors import InvalidFilter, NotFound, RunwayError, StoreUnavailable
+from runway_core.errors import (
+    InvalidFilter,
+    NotFound,
+    RunwayError,
+    StoreUnavailable,
+    Unauthorized,
+)
 
 # Page scripts, relative to app.py; st.navigation registers them under these URL paths.
 PAGES = {
@@ -18,6 +24,7 @@ PAGES = {
     "experiment": "views/experiment.py",
     "run": "views/run.py",
     "compare": "views/compare.py",
+    "sweeps": "views/sweeps.py",
 }
 
 SDK_SNIPPET = """import runway
@@ -36,16 +43,42 @@ def tracking_uri() -> str:
     return resolve_tracking_uri()
 
 
+TOKEN_KEY = "runway.token"  # this browser session's API token, in st.session_state only
+
+
 @st.cache_resource(show_spinner=False)
 def _client_for(uri: str) -> Any:
     import runway
 
-    return runway.Client(uri)
+    # Shared by every session, so never with a token (not even RUNWAY_TOKEN of this process).
+    return runway.Client(uri, token="")
 
 
 def client() -> Any:
-    """This process's ``runway.Client`` (one per tracking URI, shared by all sessions)."""
-    return _client_for(tracking_uri())
+    """The ``runway.Client`` of this page view: with this browser session's token when it gave
+    one (a client of its own, kept in its session state), else the process's shared one."""
+    token = st.session_state.get(TOKEN_KEY)
+    if not token:
+        return _client_for(tracking_uri())
+    cached = st.session_state.get(TOKEN_KEY + ".client")
+    if cached is None or cached[0] != (tracking_uri(), token):
+        import runway
+
+        cached = ((tracking_uri(), token), runway.Client(tracking_uri(), token=token))
+        st.session_state[TOKEN_KEY + ".client"] = cached
+    return cached[1]
+
+
+def ask_for_token(message: str) -> None:
+    """The server wants an API token: ask for one, for this browser session only."""
+    st.warning(f"The Runway server asks for an API token: {message}")
+    with st.form("runway-token"):
+        token = st.text_input(
+            "API token", type="password", help="runway token create NAME", key=TOKEN_KEY + ".input"
+        )
+        if st.form_submit_button("Sign in") and token.strip():
+            st.session_state[TOKEN_KEY] = token.strip()
+            st.rerun()
 
 
 def param(name: str, default: str = "") -> str:
@@ -96,6 +129,8 @@ def errors_shown() -> Iterator[None]:
     """Turn store errors into a readable message on the page instead of a stack trace."""
     try:
         yield
+    except Unauthorized as exc:
+        ask_for_token(exc.message)
     except NotFound as exc:
         st.error(exc.message[:1].upper() + exc.message[1:] + ".")  # "Run 'x' not found."
         link("projects", "← All projects")

@@ -49,7 +49,7 @@ class ArchiveMembersPublic(BaseModel):
     count: int
 
 
-class _RequestBody(io.RawIOBase):
+class RequestBody(io.RawIOBase):
     """The request body as a blocking stream, read chunk by chunk from any thread.
 
     boto3 reads uploads from its own threads, not the route's worker thread, so chunks are
@@ -89,7 +89,7 @@ class _RequestBody(io.RawIOBase):
         return n
 
 
-def _download(stream: BinaryIO, name: str, media_type: str | None, size: int | None) -> Any:
+def download_response(stream: BinaryIO, name: str, media_type: str | None, size: int | None) -> Any:
     headers = {"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
     if size is not None:
         headers["content-length"] = str(size)
@@ -108,7 +108,7 @@ async def upload_artifact(
     kind: str = Query("file", description="file, or archive for a .zip/.tar(.gz) to browse"),
 ) -> ArtifactPublic:
     """Store the raw request body at ``path``; re-uploading a path replaces its entry."""
-    body = as_binary_io(_RequestBody(request.stream().__aiter__()))
+    body = as_binary_io(RequestBody(request.stream().__aiter__()))
     return await run_in_threadpool(store.log_artifact, run_id, path, body, kind=kind)
 
 
@@ -142,7 +142,7 @@ def list_artifacts(run_id: str, store: StoreDep, prefix: str = "") -> ArtifactsP
 def download_artifact(run_id: str, path: str, store: StoreDep) -> Any:
     art = store.get_artifact(run_id, path)
     stream = store.open_artifact(run_id, art.path)
-    return _download(stream, art.path.rsplit("/", 1)[-1], art.media_type, art.size)
+    return download_response(stream, art.path.rsplit("/", 1)[-1], art.media_type, art.size)
 
 
 @router.get("/runs/{run_id}/artifact-info/{path:path}", response_model=ArtifactPublic)
@@ -167,7 +167,7 @@ def archive(
         members = store.list_archive(run_id, path)
         return ArchiveMembersPublic(data=members, count=len(members))
     stream = store.open_archive_member(run_id, path, member)
-    return _download(stream, member.rsplit("/", 1)[-1], None, None)
+    return download_response(stream, member.rsplit("/", 1)[-1], None, None)
 
 
 @router.get("/artifacts/diff", response_model=ArtifactDiff)

@@ -31,8 +31,9 @@ def list_experiments(
     project_id: str,
     store: StoreDep,
     metric: str | None = Query(None, description="metric to aggregate per experiment"),
+    include_deleted: bool = Query(False, description="also list experiments in the bin"),
 ) -> ExperimentsPublic:
-    experiments = store.list_experiments(project_id, metric=metric)
+    experiments = store.list_experiments(project_id, metric=metric, include_deleted=include_deleted)
     return ExperimentsPublic(data=experiments, count=len(experiments))
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
+from runway_core.errors import AlreadyExists, NotFound
 from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
 
+from ..access import access_service, grant_creator, readable_project_ids, require_project
 from ..deps import StoreDep
 from ..schemas import ProjectsPublic
 
@@ -15,17 +17,40 @@ router = APIRouter(prefix="/projects", tags=["projects"])
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProjectPublic)
 def create_project(
     body: ProjectCreate,
+    request: Request,
     store: StoreDep,
     exist_ok: bool = Query(False, description="return the existing project of that name"),
 ) -> ProjectPublic:
-    return store.create_project(body, exist_ok=exist_ok)
+    """With authentication on, the creator becomes the project's admin; ``exist_ok`` returns
+    an existing project only to a caller who may read it (names are unique server-wide)."""
+    if access_service(request) is None:
+        return store.create_project(body, exist_ok=exist_ok)
+    try:
+        existing = store.get_project_by_name(body.name)
+    except NotFound:
+        created = store.create_project(body)
+        grant_creator(request, created.id)
+        return created
+    if exist_ok:
+        try:
+            require_project(request, existing.id, "read")
+            return existing
+        except NotFound:
+            pass
+    raise AlreadyExists(f"project {body.name!r} already exists")
 
 
 @router.get("", response_model=ProjectsPublic)
 def list_projects(
-    store: StoreDep, search: str | None = Query(None, description="substring of the name")
+    request: Request,
+    store: StoreDep,
+    search: str | None = Query(None, description="substring of the name"),
 ) -> ProjectsPublic:
+    """The projects the caller may read."""
     projects = store.list_projects(search=search)
+    readable = readable_project_ids(request)
+    if readable is not None:
+        projects = [p for p in projects if p.id in readable]
     return ProjectsPublic(data=projects, count=len(projects))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from runway_core.schemas import RunCreate, RunPublic, RunUpdate
 from runway_core.schemas.writes import RunStart
 
+from ..access import grant_created, new_project_names
 from ..deps import SettingsDep, StoreDep
 from ..limits import check_params, check_runs, check_tags
 from ..schemas import ParamsLog, RunsBulkCreate, RunsPublic, TagsSet
@@ -31,11 +32,15 @@ def create_runs(body: RunsBulkCreate, store: StoreDep, settings: SettingsDep) ->
 
 
 @router.post("/ensure", response_model=RunPublic)
-def ensure_run(body: RunStart, store: StoreDep) -> RunPublic:
+def ensure_run(body: RunStart, request: Request, store: StoreDep) -> RunPublic:
     """Get-or-create by ``id``: the project and experiment (by name, created when missing) and
     the run with its params, tags and reproduction fields, in one transaction. A run that
-    exists is returned unchanged, so clients retry safely."""
-    return store.ensure_run(body)
+    exists is returned unchanged, so clients retry safely. A project created here has its
+    creator as admin."""
+    created = new_project_names(request, [body.project])
+    run = store.ensure_run(body)
+    grant_created(request, created)
+    return run
 
 
 @router.get("/{run_id}", response_model=RunPublic)

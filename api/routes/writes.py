@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from runway_core.errors import PayloadTooLarge
-from runway_core.schemas.writes import MetricsWrite, WriteBatch, WriteResults
+from runway_core.schemas.writes import CreateRunWrite, MetricsWrite, WriteBatch, WriteResults
 
+from ..access import grant_created, new_project_names
 from ..deps import SettingsDep, StoreDep
 from ..prometheus import count_ingest
 
@@ -16,13 +17,16 @@ router = APIRouter(tags=["writes"])
 
 @router.post("/writes", response_model=WriteResults)
 def apply_writes(
-    body: WriteBatch, store: StoreDep, settings: SettingsDep, request: Request
+    body: WriteBatch, request: Request, store: StoreDep, settings: SettingsDep
 ) -> WriteResults:
     """Apply ``writes`` in order, each on its own. Every write gets a result with the status
     it would have had as its own request: one refused for the state it meets (404, 409) does
     not stop the others; when the store fails (5xx) that write and all later ones are answered
     503, not applied. A write that is not valid input refuses the whole request (400 naming
-    ``writes.N.field``) and nothing is applied: send the writes one by one to learn which."""
+    ``writes.N.field``) and nothing is applied: send the writes one by one to learn which.
+    With authentication on, every run written must be in a project the caller may write (or
+    be created by the batch in one it may create); otherwise the whole request is refused (404,
+    or 403 for a project it may only read) and nothing is applied."""
     limit = settings.max_writes_per_request
     if len(body.writes) > limit:
         raise PayloadTooLarge(
@@ -37,7 +41,10 @@ def apply_writes(
                 f"is {settings.max_batch_keys} (RUNWAY_MAX_BATCH_KEYS)",
                 field=f"writes.{i}.batch.metrics",
             )
+    names = [w.run.project for w in body.writes if isinstance(w, CreateRunWrite)]
+    created = new_project_names(request, names)
     results = store.apply_writes(body.writes)
+    grant_created(request, created)
     applied = [(w, r) for w, r in zip(body.writes, results, strict=True) if r.ok]
     points = sum(
         len(series.values)

@@ -28,6 +28,8 @@ from runway_core.schemas import (
     ProjectSummary,
     RunPublic,
     RunSearch,
+    SweepPublic,
+    TrialPublic,
 )
 from runway_core.store import Store, open_store
 from runway_core.tracking.inputs import utf8_text
@@ -88,15 +90,22 @@ class Client:
 
     ``tracking_uri``: ``None`` → ``RUNWAY_TRACKING_URI`` or the embedded ``./runway.db``;
     ``http(s)://…`` → a ``runway server``; a SQLAlchemy URL or path → that database directly.
+    ``token``: the API token for a server started with ``--auth`` (``None``: ``RUNWAY_TOKEN``).
     ``store=`` wraps an already opened store instead (its owner closes it). Reads first wait
     for the runs of this process to deliver what they wrote (``tracking.flush``), so they see it.
     ``None`` for an optional argument means its default.
     """
 
-    def __init__(self, tracking_uri: str | None = None, *, store: Store | None = None):
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        *,
+        token: str | None = None,
+        store: Store | None = None,
+    ):
         self._owns_store = store is None
         self._uri = None if store is not None else resolve_tracking_uri(tracking_uri)
-        self.store: Store = store if store is not None else open_store(self._uri)
+        self.store: Store = store if store is not None else open_store(self._uri, token=token)
 
     def _barrier(self) -> None:
         tracking.flush(tracking_uri=self._uri)
@@ -131,6 +140,29 @@ class Client:
                 if experiment.project_id == project_id:
                     return experiment
             raise
+
+    # -- sweeps -------------------------------------------------------------------------------
+
+    def list_sweeps(
+        self, project: str | None = None, experiment: str | None = None
+    ) -> list[SweepPublic]:
+        """Sweeps, newest first: all, a project's (name or id), or one experiment's (by name
+        or id within ``project``)."""
+        self._barrier()
+        if project is None:
+            return self.store.list_sweeps()
+        if experiment is not None:
+            return self.store.list_sweeps(experiment_id=self.get_experiment(project, experiment).id)
+        return self.store.list_sweeps(project_id=self.get_project(project).id)
+
+    def get_sweep(self, sweep_id: str) -> SweepPublic:
+        """A sweep with its trial counts by status and its best finished trial."""
+        self._barrier()
+        return self.store.get_sweep(sweep_id)
+
+    def list_trials(self, sweep_id: str, status: str | None = None) -> list[TrialPublic]:
+        self._barrier()
+        return self.store.list_trials(sweep_id, status=status)
 
     def metric_goal(self, project: str, key: str) -> MetricGoalPublic:
         """Which way ``key`` is better in a project: its setting, else the primary metric's

@@ -3,7 +3,8 @@
 
 Three experiments: an SVM grid over C and gamma (curves over training-set size), an MLP
 trained epoch by epoch with ``partial_fit`` (learning curves), and random forests grown
-tree by tree.
+tree by tree; and a sweep: a random search over the SVM's C and gamma (experiment
+``svm-sweep``), its trials claimed and run here as ``runway agent`` would.
 """
 
 from __future__ import annotations
@@ -30,6 +31,19 @@ MLP_EPOCHS = 30
 RF_CONFIGS: list[dict[str, Any]] = [{"max_depth": None}, {"max_depth": 8}, {"max_depth": 4}]
 RF_TREES = range(10, 101, 10)
 SVM_FRACTIONS = (0.1, 0.25, 0.5, 0.75, 1.0)
+SWEEP_EXPERIMENT = "svm-sweep"
+SWEEP_SPEC: dict[str, Any] = {
+    "name": "svm-random-search",
+    "method": "random",
+    "metric": {"name": "val_acc", "goal": "maximize"},
+    "parameters": {
+        "C": {"distribution": "log_uniform", "min": 0.1, "max": 100},
+        "gamma": {"distribution": "log_uniform", "min": 0.001, "max": 1},
+        "kernel": {"value": "rbf"},
+    },
+    "budget": {"max_trials": 8},
+    "seed": SEED,
+}
 
 
 @dataclass
@@ -38,6 +52,7 @@ class DemoResult:
     runs: int = 0
     experiments: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sweep_trials: int = 0
 
 
 @dataclass
@@ -82,6 +97,7 @@ def run_demo(
     # Tiny matrices: BLAS threads only contend with each other (4x slower on 2 busy cores).
     limits = threadpool_limits(1)
     result = DemoResult(project=project)
+    trials = SWEEP_SPEC["budget"]["max_trials"]
     plans: list[tuple[str, str, dict[str, Any], Callable[..., Any]]] = []
     for c, gamma in SVM_GRID:
         plans.append(
@@ -93,7 +109,8 @@ def run_demo(
         name = f"rf-depth{forest['max_depth'] or 'full'}"
         plans.append(("random-forest", name, {**forest, "n_estimators": RF_TREES[-1]}, _forest))
 
-    with _progress(len(plans), enabled=progress) as advance, tempfile.TemporaryDirectory() as tmp:
+    total = len(plans) + trials
+    with _progress(total, enabled=progress) as advance, tempfile.TemporaryDirectory() as tmp:
         for experiment, name, params, train in plans:
             advance(f"{experiment}: {name}")
             # The lifecycle API rather than runway.init(): no "run … recorded in …" line per run
@@ -117,6 +134,7 @@ def run_demo(
             result.runs += 1
             if experiment not in result.experiments:
                 result.experiments.append(experiment)
+        result.sweep_trials = _sweep(tracking_uri, project, digits, advance)
         advance(None)
     limits.restore_original_limits()
     client = runway.Client(tracking_uri)
@@ -135,6 +153,46 @@ def run_demo(
         client.close()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _sweep(
+    tracking_uri: str | None, project: str, d: Digits, advance: Callable[[str | None], None]
+) -> int:
+    """Register the demo sweep and run its trials one by one: claim, train, log, finish."""
+    from sklearn.svm import SVC
+
+    import runway
+    from runway_core import tracking
+    from runway_core.schemas import ExperimentCreate
+    from runway_core.schemas.sweep import SweepCreate
+
+    with runway.Client(tracking_uri) as client:
+        store = client.store
+        project_id = client.get_project(project).id
+        exp = store.create_experiment(
+            project_id, ExperimentCreate(name=SWEEP_EXPERIMENT), exist_ok=True
+        )
+        sweep = store.create_sweep(SweepCreate(experiment_id=exp.id, spec=SWEEP_SPEC))
+        done = 0
+        while (trial := store.claim_next_trial(sweep.id, "runway demo")) is not None:
+            advance(f"sweep: trial {trial.number}")
+            p = trial.params
+            run = tracking.start_run(
+                project, SWEEP_EXPERIMENT, run_id=trial.run_id, tracking_uri=tracking_uri,
+                capture=False,
+            )  # fmt: skip
+            with run:
+                model = SVC(C=p["C"], gamma=p["gamma"], kernel=p["kernel"], random_state=SEED)
+                model.fit(d.x_train, d.y_train)
+                run.log(
+                    {
+                        "train_acc": float(model.score(d.x_train, d.y_train)),
+                        "val_acc": float(model.score(d.x_val, d.y_val)),
+                    }
+                )
+            done += 1
+        tracking.flush(tracking_uri=tracking_uri)
+    return done
 
 
 def _svm(run: Any, params: dict[str, Any], d: Digits) -> tuple[Any, Any]:

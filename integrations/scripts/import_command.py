@@ -12,7 +12,7 @@ import importlib
 import typer
 
 # Modules that add a sub-command to `runway import`; each defines register(group: typer.Typer).
-IMPORTERS: list[str] = []
+IMPORTERS: list[str] = ["runway.mlflow_import"]
 
 group = typer.Typer(
     name="import",

@@ -19,7 +19,13 @@ app = typer.Typer(
 
 # Modules that add commands; each defines register(app: typer.Typer). The ``runway`` entry
 # point (``runway.cli:main``) adds the SDK's and the dashboard's commands to these.
-CORE_COMMANDS = ["runway_core.cli.server", "runway_core.cli.sync", "runway_core.cli.secret_key"]
+CORE_COMMANDS = [
+    "runway_core.cli.server",
+    "runway_core.cli.sync",
+    "runway_core.cli.secret_key",
+    "runway_core.cli.sweep",
+    "runway_core.cli.users",
+]
 
 
 def _version(value: bool) -> None:

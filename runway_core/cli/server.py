@@ -33,6 +33,12 @@ def serve(
     access_log: bool = typer.Option(
         False, help="Log one line per request (query strings are never logged)."
     ),
+    auth: bool = typer.Option(
+        False, "--auth", help="Require an API token on every request [default: RUNWAY_AUTH]."
+    ),
+    insecure: bool = typer.Option(
+        False, "--insecure", help="Serve a non-loopback address without --auth, knowingly."
+    ),
 ) -> None:
     """Migrate the database, then serve the REST API on HOST:PORT."""
     try:
@@ -45,6 +51,12 @@ def serve(
     from runway_core.store.sql import SqlStore
 
     cfg = settings()
+    auth = auth or cfg.auth
+    if not auth and not insecure and not is_loopback(host):
+        raise InvalidInput(
+            f"refusing to serve {host} without authentication (anyone who can reach it could "
+            "read and change everything): add --auth (or --insecure to override knowingly)"
+        )
     # The bind address decides: RUNWAY_SERVER_MODE can turn server mode on, never off.
     server_mode = cfg.server_mode or not is_loopback(host)
     key = cfg.secret_key.get_secret_value() if cfg.secret_key else None
@@ -52,7 +64,16 @@ def serve(
     backend = normalize_db_uri(backend_uri or cfg.backend_uri)
     artifacts_uri = artifacts_uri or cfg.artifacts_uri
     store = SqlStore(backend)  # migrates on open
-    store.close()
+    try:
+        no_users = auth and not store.list_users()
+    finally:
+        store.close()
+    if no_users:
+        typer.echo(
+            "no users yet: create one with `runway user create NAME --admin --backend-uri …` "
+            "and a token with `runway token create NAME --backend-uri …`",
+            err=True,
+        )
     # Checked here rather than left to Uvicorn, whose bind error comes after the banner.
     require_free_ports(host, [(port, "API", "--port")])
     env = dict(os.environ)
@@ -62,10 +83,13 @@ def serve(
     if workers > 1 and not env.get(METRICS_DIR_ENV):
         # Every worker writes its /metrics values here; a scrape sums them (see api/prometheus).
         env[METRICS_DIR_ENV] = str(fresh_metrics_dir())
+    if auth:
+        env["RUNWAY_AUTH"] = "true"
     from sqlalchemy.engine import make_url
 
     shown = make_url(backend).render_as_string(hide_password=True)  # logs must not hold secrets
-    typer.echo(f"runway server on http://{host}:{port}  (database {shown})", err=True)
+    mode = "authentication on" if auth else "no authentication"
+    typer.echo(f"runway server on http://{host}:{port}  (database {shown}, {mode})", err=True)
     args = [
         sys.executable,
         "-m",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from runway_core.models._common import new_id, now_ms
@@ -19,3 +21,7 @@ class Experiment(SQLModel, table=True):
     description: str = ""
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
+    # Free-form labels ({key: text}); MLflow's experiment tags land here.
+    tags: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # Set while the experiment is in the bin (MLflow's soft delete); its runs are kept.
+    deleted_at: int | None = Field(default=None, sa_type=BigInteger)

@@ -42,7 +42,7 @@ from runway_core.schemas.run import (
     RunUpdate,
 )
 from runway_core.schemas.search import MAX_SEARCH_LIMIT, RunPage, RunSearch
-from runway_core.schemas.sweep import SweepPublic
+from runway_core.schemas.sweep import SweepCreate, SweepPublic, TrialPublic
 
 __all__ = [
     "MAX_SEARCH_LIMIT",
@@ -76,7 +76,9 @@ __all__ = [
     "RunStatus",
     "RunUpdate",
     "Schema",
+    "SweepCreate",
     "SweepPublic",
+    "TrialPublic",
     "new_id",
     "now_ms",
 ]

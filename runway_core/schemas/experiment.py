@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pydantic import Field, StrictBool
 from pydantic.json_schema import SkipJsonSchema
 
 from runway_core.schemas._common import Schema
-from runway_core.schemas._rules import Name
+from runway_core.schemas._rules import Name, tags_schema
 
 
 class ExperimentBase(Schema):
     name: Name
     description: str = ""
+    tags: dict[str, str] = Field(default_factory=dict, json_schema_extra=tags_schema)
 
 
 class ExperimentCreate(ExperimentBase):
@@ -18,10 +20,16 @@ class ExperimentCreate(ExperimentBase):
 
 
 class ExperimentUpdate(Schema):
-    """Fields to change; either may be left out, never null."""
+    """Fields to change; any may be left out, never null.
+
+    ``tags`` is merged into the experiment's tags: a key set to null is removed. ``deleted``
+    moves the experiment to the bin (``deleted_at`` set) or back; its runs stay untouched.
+    """
 
     name: Name | SkipJsonSchema[None] = None
     description: str | SkipJsonSchema[None] = None
+    tags: dict[str, str | None] | SkipJsonSchema[None] = None
+    deleted: StrictBool | SkipJsonSchema[None] = None
 
 
 class ExperimentPublic(ExperimentBase):
@@ -29,6 +37,7 @@ class ExperimentPublic(ExperimentBase):
     project_id: str
     created_at: int
     updated_at: int
+    deleted_at: int | None = None
 
 
 class ExperimentSummary(ExperimentPublic):

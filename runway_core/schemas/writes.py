@@ -156,6 +156,8 @@ class WriteResult(Schema):
     status: int
     error: WriteError | None = None
     artifact: ArtifactPublic | None = None
+    # A sweep trial asked to stop (early stopping, or a user): why. Sent on its metric writes.
+    stop: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -20,15 +20,19 @@ if TYPE_CHECKING:
         return store
 
 
-def open_store(uri: str | None = None, *, client: httpx.Client | None = None) -> Store:
-    """``http(s)://`` → ``HttpStore``; a SQLAlchemy URL, a path or nothing → ``SqlStore``."""
+def open_store(
+    uri: str | None = None, *, client: httpx.Client | None = None, token: str | None = None
+) -> Store:
+    """``http(s)://`` → ``HttpStore``; a SQLAlchemy URL, a path or nothing → ``SqlStore``.
+
+    ``token``: the API token sent to a server (``None``: ``RUNWAY_TOKEN``; ``""``: none)."""
     from runway_core.config import is_http, resolve_tracking_uri
 
     uri = resolve_tracking_uri(uri)
     if is_http(uri):
         from runway_core.store.http import HttpStore
 
-        return HttpStore(uri, client=client)
+        return HttpStore(uri, client=client, token=token)
     return open_sql_store(uri)
 
 

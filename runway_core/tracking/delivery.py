@@ -29,12 +29,16 @@ class Outcome:
     result: Any = None
     # The store's own exception for a refusal, to raise where a caller waits for the write.
     error: RunwayError | None = None
+    # A sweep trial asked to stop: why (the store says so on the trial's metric writes).
+    stop: str | None = None
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Server down, 5xx, database locked, network errors: worth retrying. 4xx: not."""
+    """Server down, 5xx, database locked, network errors: worth retrying. 4xx: not, except a
+    missing or bad API token (401) and a rate limit (429): kept until a token that works (then
+    ``runway sync``) or the wait is over, rather than set aside."""
     if isinstance(exc, RunwayError):
-        return exc.status >= 500
+        return exc.status >= 500 or exc.status in (401, 429)
     if isinstance(exc, (OSError, TimeoutError)):
         return True
     # Looked up, not imported: an HTTP-only client has no SQLAlchemy.
@@ -54,7 +58,7 @@ def _failure(exc: BaseException) -> Outcome:
 
 def _from_result(result: WriteResult) -> Outcome:
     if result.ok:
-        return Outcome("ok", result=result.artifact)
+        return Outcome("ok", result=result.artifact, stop=result.stop)
     body = result.error.model_dump() if result.error else {"message": f"HTTP {result.status}"}
     error = error_from_dict(body, result.status)
     kind: OutcomeKind = "unavailable" if result.status >= 500 else "refused"

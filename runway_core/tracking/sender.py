@@ -93,6 +93,8 @@ class Sender:
         self._backoff = BACKOFF_START
         self._warned = False
         self._thread: threading.Thread | None = None
+        # Runs of this store asked to stop (sweep trials), with why: ``RunSession.should_stop``.
+        self.stop_reasons: dict[str, str] = {}
         # Held while writes go to the store: a fork waits for it (see ``pause``).
         self._delivering = threading.Lock()
 
@@ -300,6 +302,8 @@ class Sender:
                 elif outcome.kind == "refused" and not self._waited(seq):
                     self._fallback.set_aside(write, outcome.reason)
                 else:
+                    if outcome.stop is not None:
+                        self.stop_reasons.setdefault(write.run_id, outcome.stop)
                     self._resolve(seq, outcome)
         self._spool_items([writes[i] for i in sorted(keep)], deadline=None)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from runway_core.errors import Conflict, RunwayError
 from runway_core.schemas import RunStatus, RunUpdate, now_ms
+from runway_core.schemas.sweep import STOPPED_TAG
 from runway_core.tracking import exit as exit_hooks
 from runway_core.tracking.inputs import check_params, check_status, check_tags
 from runway_core.tracking.run_files import RunFiles
@@ -61,6 +62,20 @@ class RunSession(RunFiles):
     @property
     def finished(self) -> bool:
         return self.status != RunStatus.running.value
+
+    @property
+    def should_stop(self) -> bool:
+        """True once the store asked this run to stop (a sweep's early stopping, or a user
+        stopping the trial); learnt through the answer to a metric write, within a second or
+        two of the next ``log()``. End the training loop; the run then ends ``killed``."""
+        return self.stop_reason is not None
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the store asked this run to stop, or ``None``."""
+        if self._writer is None:
+            return None
+        return self._writer.sender.stop_reasons.get(self.id)
 
     @property
     def tracking_uri(self) -> str | None:
@@ -123,6 +138,12 @@ class RunSession(RunFiles):
         Idempotent; ``status`` is ``finished``, ``failed`` or ``killed``. ``wait=True`` blocks
         until they were sent or spooled (for a process that ends with ``os._exit``)."""
         check_status(status)
+        if self.should_stop and not self.finished and self._writer is not None:
+            # It ends because it was asked to: say so, for whoever records its status (an
+            # agent), and record it as killed when it is this process's to record.
+            self._writer.set_tags({STOPPED_TAG: "true"})
+            if status == RunStatus.finished.value:
+                status = RunStatus.killed.value
         with self._finish_lock:
             if not self.finished:
                 self.status = status

@@ -43,6 +43,11 @@ SEMANTIC_400 = [
     ("POST", "/api/v1/runs/{run_id}/metrics"),
     ("POST", "/api/v1/projects/{project_id}/credentials"),
     ("PUT", "/api/v1/credentials/{credential_id}"),
+    # A sweep spec's rules span its keys (grid needs values, bounds in order, a budget…).
+    ("POST", "/api/v1/sweeps"),
+    # A stopped sweep stays stopped (409); a trial beats only for its worker (409).
+    ("PUT", "/api/v1/sweeps/{sweep_id}/status"),
+    ("POST", "/api/v1/trials/{run_id}/heartbeat"),
 ]
 
 
@@ -70,6 +75,12 @@ def _seed(url: str) -> dict[str, str]:
                 f"run{suffix}": run["id"],
                 f"credential{suffix}": cred["id"],
             }
+        spec = {
+            "method": "grid",
+            "metric": {"name": "acc", "goal": "maximize"},
+            "parameters": {"lr": {"values": [0.1, 0.01]}},
+        }
+        ids["sweep"] = post("/sweeps", {"experiment_id": ids["experiment"], "spec": spec})["id"]
         metrics = {"metrics": {"acc": {"values": [0.5, 0.7]}, "loss": {"values": [1.0, 0.5]}}}
         assert c.post(f"/runs/{ids['run']}/metrics", json=metrics).status_code == 200
         assert c.put(f"/runs/{ids['run']}/artifacts/notes.txt", content=b"hi\n").status_code == 201
@@ -96,6 +107,7 @@ def _config(ids: dict[str, str]) -> str:
         "path.experiment_id": ids["experiment"],
         "path.run_id": ids["run"],
         "path.credential_id": ids["credential"],
+        "path.sweep_id": ids["sweep"],
     }
     doomed = {
         "path.project_id": ids["project_doomed"],

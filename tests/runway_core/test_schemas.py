@@ -16,7 +16,8 @@ PAIRS = [
     (models.Run, schemas.RunPublic, set(), {"params", "tags", "metrics"}),
     (models.ArtifactRecord, schemas.ArtifactPublic, set(), set()),
     (models.Credential, schemas.CredentialPublic, {"blob"}, set()),
-    (models.Sweep, schemas.SweepPublic, set(), set()),
+    (models.Sweep, schemas.SweepPublic, set(), {"state", "max_trials", "counts", "best"}),
+    (models.SweepTrial, schemas.TrialPublic, set(), {"name", "status", "params", "value"}),
     (models.MetricGoal, schemas.MetricGoalPublic, set(), {"source"}),
 ]
 

@@ -60,7 +60,8 @@ def test_runway_up_demo_every_page_in_chromium(tmp_path: Path, browser) -> None:
                 key: client.metric_goal(PROJECT, key).goal
                 for key in ("val_acc", "train_acc", "loss", "val_loss", "fit_seconds")
             }
-        assert len(ids) == 16
+            (sweep,) = client.list_sweeps(PROJECT)
+        assert len(ids) == 24  # 16 runs and the demo sweep's 8 trials
         assert goals == {
             "val_acc": "max",
             "train_acc": "max",
@@ -87,6 +88,9 @@ def test_runway_up_demo_every_page_in_chromium(tmp_path: Path, browser) -> None:
                 "Compare runs",
                 2,
             ),
+            ("sweeps", f"/sweeps?project={p}", f"Sweeps of {PROJECT}", 0),
+            # best so far, val_acc against C and against gamma, parallel coordinates
+            ("sweep", f"/sweeps?sweep={sweep.id}", sweep.name, 4),
             ("run-unknown", "/run?run=does-not-exist", "Runway", 0),
         ]
         for name, path, title, plots in pages:

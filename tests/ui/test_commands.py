@@ -64,7 +64,7 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
     db = tmp_path / "runway.db"
     out = _runway("demo", "--tracking-uri", str(db), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "16 runs in 3 experiments" in out.stdout
+    assert "16 runs in 3 experiments" in out.stdout and "a sweep of 8 trials" in out.stdout
     with runway.Client(str(db)) as client:
         project = client.get_project("digits classifier")
         assert project.primary_metric == "val_acc"
@@ -73,8 +73,12 @@ def test_demo_fills_the_digits_project(tmp_path: Path) -> None:
             "svm": 9,
             "mlp": 4,
             "random-forest": 3,
+            "svm-sweep": 8,
         }
         assert all(e.metric_best is not None and e.metric_best > 0.9 for e in experiments.values())
+        (sweep,) = client.list_sweeps(project.name)
+        assert (sweep.state, sweep.counts) == ("finished", {"finished": 8})
+        assert sweep.best is not None and sweep.best.value is not None and sweep.best.value > 0.9
         runs = {r.name: r for r in client.search_runs(project="digits classifier", limit=100)}
         mlp = runs["mlp-2"]
         assert mlp.params["hidden_layer_sizes"] == [64] and mlp.status.value == "finished"

@@ -19,6 +19,7 @@ from runway.ui.session import (
     param,
     set_params,
 )
+from runway.ui.sweep_links import sweep_links
 from runway_core.errors import InvalidFilter, NotFound
 
 PAGE_SIZE = 100
@@ -45,6 +46,7 @@ def show(project_name: str, name: str) -> None:
     st.title(experiment.name)
     if experiment.description:
         st.markdown(experiment.description)
+    sweep_links(c.list_sweeps(project.id, experiment.id), project=project.name)
 
     sample = c.search_runs(project=project.id, experiments=[experiment.id], limit=CHART_RUNS)
     params, metrics, _ = data.key_sets(sample)

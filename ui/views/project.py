@@ -8,6 +8,7 @@ from runway.ui import charts, data
 from runway.ui.goals import LABELS, goal_control
 from runway.ui.selection import open_table
 from runway.ui.session import client, empty_state, errors_shown, go, link, param, set_params
+from runway.ui.sweep_links import sweep_links
 
 SAMPLE_RUNS = 200  # recent runs read to learn which metric keys the project has
 
@@ -82,6 +83,7 @@ def show(name: str) -> None:
         names = dict(zip(frame["id"], frame["experiment"], strict=True))
         go("experiment", project=project.name, experiment=str(names.get(opened, opened)))
     link("compare", "Compare runs of this project →", project=project.name)
+    sweep_links(c.list_sweeps(project.id), project=project.name)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from runway_core.store.http.artifacts import ArtifactsMixin
+from runway_core.store.http.auth import AuthMixin
 from runway_core.store.http.base import HttpBase
 from runway_core.store.http.credentials import CredentialsMixin
 from runway_core.store.http.experiments import ExperimentsMixin
@@ -12,6 +13,7 @@ from runway_core.store.http.metrics import MetricsMixin
 from runway_core.store.http.projects import ProjectsMixin
 from runway_core.store.http.runs import RunsMixin
 from runway_core.store.http.search import SearchMixin
+from runway_core.store.http.sweeps import SweepsMixin
 
 
 class HttpStore(
@@ -24,6 +26,8 @@ class HttpStore(
     CredentialsMixin,
     GoalsMixin,
     HealthMixin,
+    SweepsMixin,
+    AuthMixin,
     HttpBase,
 ):
     """A client of a running ``runway server``; errors come back as the server's exception classes.

@@ -50,6 +50,11 @@ class HttpBase:
         self.base_url = base_url.rstrip("/")
         self._api = self.base_url + API_PREFIX
         self._headers = {"accept": "application/json"}
+        if token is None:  # RUNWAY_TOKEN; "" sends no token whatever the environment says
+            from runway_core.config import settings
+
+            secret = settings().token
+            token = secret.get_secret_value() if secret is not None else None
         if token:
             self._headers["authorization"] = f"Bearer {token}"
         self._owns_client = client is None

@@ -34,9 +34,11 @@ class ExperimentsMixin(HttpBase):
         return ExperimentPublic.model_validate(body)
 
     def list_experiments(
-        self, project_id: str, *, metric: str | None = None
+        self, project_id: str, *, metric: str | None = None, include_deleted: bool = False
     ) -> list[ExperimentSummary]:
-        params = {"metric": metric} if metric else None
+        params: dict[str, str | bool] = {"metric": metric} if metric else {}
+        if include_deleted:
+            params["include_deleted"] = True
         body = self._request("GET", f"/projects/{segment(project_id)}/experiments", params=params)
         return [ExperimentSummary.model_validate(e) for e in body["data"]]
 

@@ -6,6 +6,7 @@ from sqlalchemy.exc import OperationalError
 
 from runway_core.errors import StoreUnavailable
 from runway_core.store.sql.artifacts import ArtifactsMixin
+from runway_core.store.sql.auth import AuthMixin
 from runway_core.store.sql.engine import make_engine, migrate
 from runway_core.store.sql.experiments import ExperimentsMixin
 from runway_core.store.sql.goals import GoalsMixin
@@ -14,6 +15,8 @@ from runway_core.store.sql.metrics import MetricsMixin
 from runway_core.store.sql.projects import ProjectsMixin
 from runway_core.store.sql.runs import RunsMixin
 from runway_core.store.sql.search import SearchMixin
+from runway_core.store.sql.sweeps import SweepsMixin
+from runway_core.store.sql.trials import TrialsMixin
 from runway_core.store.sql.writes import WritesMixin
 
 
@@ -27,6 +30,9 @@ class SqlStore(
     ArtifactsMixin,
     GoalsMixin,
     HealthMixin,
+    SweepsMixin,
+    TrialsMixin,
+    AuthMixin,
 ):
     """One store over one database; thread-safe, each call is its own transaction."""
 

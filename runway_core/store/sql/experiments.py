@@ -16,7 +16,13 @@ from runway_core.schemas import (
 )
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.goals import stored_goal
-from runway_core.validation import check_key, check_name, check_not_null, check_text
+from runway_core.validation import (
+    check_key,
+    check_name,
+    check_not_null,
+    check_text,
+    clean_tags,
+)
 
 
 class ExperimentsMixin(SqlBase):
@@ -25,12 +31,18 @@ class ExperimentsMixin(SqlBase):
     ) -> ExperimentPublic:
         name = check_name(experiment.name, "name")
         check_text(experiment.description, "description")
+        tags = clean_tags(experiment.tags)
         try:
             with self._write(f"experiment {name!r} already exists in this project") as session:
                 if session.get(Project, project_id) is None:
                     raise NotFound(f"project {project_id!r} not found", field="project_id")
                 row = Experiment.model_validate(
-                    {**experiment.model_dump(), "name": name, "project_id": project_id}
+                    {
+                        **experiment.model_dump(),
+                        "name": name,
+                        "tags": tags,
+                        "project_id": project_id,
+                    }
                 )
                 session.add(row)
                 session.flush()
@@ -65,16 +77,17 @@ class ExperimentsMixin(SqlBase):
             return ExperimentPublic.model_validate(row)
 
     def list_experiments(
-        self, project_id: str, *, metric: str | None = None
+        self, project_id: str, *, metric: str | None = None, include_deleted: bool = False
     ) -> list[ExperimentSummary]:
         with self._read() as session:
             project = session.get(Project, project_id)
             if project is None:
                 raise NotFound(f"project {project_id!r} not found", field="project_id")
+            listed = select(Experiment).where(Experiment.project_id == project_id)
+            if not include_deleted:
+                listed = listed.where(col(Experiment.deleted_at).is_(None))
             experiments = session.exec(
-                select(Experiment)
-                .where(Experiment.project_id == project_id)
-                .order_by(col(Experiment.created_at), col(Experiment.id))
+                listed.order_by(col(Experiment.created_at), col(Experiment.id))
             ).all()
             live = col(Run.deleted_at).is_(None)
             counts = {
@@ -137,14 +150,23 @@ class ExperimentsMixin(SqlBase):
 
     def update_experiment(self, experiment_id: str, update: ExperimentUpdate) -> ExperimentPublic:
         data = update.model_dump(exclude_unset=True)
-        check_not_null(data, ("name", "description"))
+        check_not_null(data, ("name", "description", "tags", "deleted"))
         if "name" in data:
             data["name"] = check_name(data["name"], "name")
         check_text(data.get("description"), "description")
+        tags = data.pop("tags", None) or {}
+        removed = {k for k, v in tags.items() if v is None}
+        added = clean_tags({k: v for k, v in tags.items() if v is not None})
+        deleted = data.pop("deleted", None)
         with self._write(f"experiment {data.get('name')!r} already exists") as session:
             row = self._experiment(session, experiment_id)
             for key, value in data.items():
                 setattr(row, key, value)
+            if tags:
+                kept = {k: v for k, v in row.tags.items() if k not in removed}
+                row.tags = {**kept, **added}  # a new dict, so the JSON column is written
+            if deleted is not None and deleted != (row.deleted_at is not None):
+                row.deleted_at = now_ms() if deleted else None
             row.updated_at = now_ms()
             session.add(row)
             session.flush()

@@ -21,11 +21,10 @@ from runway_core.store.sql.slices import in_slices
 from runway_core.validation import (
     check_epoch_ms,
     check_json_document,
-    check_key,
     check_name,
     check_not_null,
-    check_tag_value,
     check_text,
+    clean_tags,
     flatten_params,
 )
 
@@ -48,10 +47,6 @@ def _param_row(run_id: str, key: str, value: Any) -> Param:
 
 def _same_value(a: Any, b: Any) -> bool:
     return a == b and isinstance(a, bool) == isinstance(b, bool)
-
-
-def _clean_tags(tags: Mapping[str, Any]) -> dict[str, str]:
-    return {check_key(k, f"tags.{k}"): check_tag_value(v, f"tags.{k}") for k, v in tags.items()}
 
 
 _SUMMARY_COLUMNS: list[Any] = [
@@ -184,7 +179,7 @@ def check_new_run(run: RunCreate) -> None:
     if run.name is not None:
         check_name(run.name, "name")
     flatten_params(run.params)
-    _clean_tags(run.tags)
+    clean_tags(run.tags)
 
 
 class RunsMixin(SqlBase):
@@ -205,7 +200,7 @@ class RunsMixin(SqlBase):
             data["start_time"] = now_ms()
         row = Run(**data, id=run.id or new_id(), project_id=exp.project_id)
         params = [_param_row(row.id, k, v) for k, v in flatten_params(run.params).items()]
-        tags = [Tag(run_id=row.id, key=k, value=v) for k, v in _clean_tags(run.tags).items()]
+        tags = [Tag(run_id=row.id, key=k, value=v) for k, v in clean_tags(run.tags).items()]
         return row, params, tags
 
     def create_run(self, run: RunCreate) -> RunPublic:
@@ -338,7 +333,7 @@ class RunsMixin(SqlBase):
             session.add(run)
 
     def set_tags(self, run_id: str, tags: Mapping[str, str]) -> None:
-        clean = _clean_tags(tags)
+        clean = clean_tags(tags)
         for attempt in range(3):
             try:
                 with self._write("tag written concurrently") as session:

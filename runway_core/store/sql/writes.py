@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlmodel import Session, select
 
-from runway_core.errors import AlreadyExists
+from runway_core.errors import AlreadyExists, RunwayError
 from runway_core.models import Experiment, Project, Run
 from runway_core.schemas import RunCreate, RunPublic
 from runway_core.schemas.writes import (
@@ -31,6 +31,7 @@ from runway_core.store.sql.runs import (
     check_parents,
     load_run_publics,
 )
+from runway_core.store.sql.trials import TrialsMixin
 from runway_core.store.writes import apply_write, apply_writes, invalid_batch
 from runway_core.validation import check_name
 
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from runway_core.store.protocol import Store
 
 
-class WritesMixin(RunsMixin, ArtifactsMixin):
+class WritesMixin(RunsMixin, ArtifactsMixin, TrialsMixin):
     def ensure_run(self, run: RunStart) -> RunPublic:
         """Get-or-create the project and experiment by name and the run by id, in one
         transaction; a run that exists is returned as it is (a retry changes nothing)."""
@@ -107,8 +108,24 @@ class WritesMixin(RunsMixin, ArtifactsMixin):
                 invalid = invalid_batch(results)
                 if invalid is not None:
                     raise invalid from None  # undoes the whole batch
-                return results
-        return [WriteResult(status=200, artifact=value) for value in values]
+            return self._with_stop_signals(writes, results)
+        results = [WriteResult(status=200, artifact=value) for value in values]
+        return self._with_stop_signals(writes, results)
+
+    def _with_stop_signals(
+        self, writes: Sequence[ServerWrite], results: list[WriteResult]
+    ) -> list[WriteResult]:
+        """Metric writes of sweep trials keep them alive, and bring back a stop request."""
+        metric_runs = [w.run_id for w in writes if isinstance(w, MetricsWrite)]
+        try:
+            stops = self._trial_signals(metric_runs) if metric_runs else {}
+        except RunwayError:  # the writes stand; the signal comes with the next ones
+            stops = {}
+        if stops:
+            for write, result in zip(writes, results, strict=False):
+                if isinstance(write, MetricsWrite) and result.ok and write.run_id in stops:
+                    result.stop = stops[write.run_id]
+        return results
 
     def _apply_write(self, write: ServerWrite) -> Any:
         # Inside a batch nobody reads the run back: creating or updating it skips loading it.

@@ -142,3 +142,32 @@ def test_close_keeps_what_was_written_and_can_be_repeated(
     store.close()  # a second close (a context manager after an explicit close) is harmless
     again = open_store(request.node.callspec.params["store"], request, tmp_path)
     assert again.get_project(p.id) == p  # a new store on the same database reads it back
+
+
+def test_experiment_tags_merge_and_a_null_tag_is_removed(store: Store) -> None:
+    p = store.create_project(ProjectCreate(name="digits"))
+    exp = store.create_experiment(
+        p.id, ExperimentCreate(name="svm", tags={"team": "vision", "stage": "dev"})
+    )
+    assert exp.tags == {"team": "vision", "stage": "dev"}
+    after = store.update_experiment(exp.id, ExperimentUpdate(tags={"stage": None, "owner": "ana"}))
+    assert after.tags == {"team": "vision", "owner": "ana"}
+    assert store.get_experiment(exp.id).tags == {"team": "vision", "owner": "ana"}
+    with pytest.raises(InvalidInput, match="tags"):
+        store.update_experiment(exp.id, ExperimentUpdate(tags={"bad\nkey": "x"}))
+    assert store.get_experiment(exp.id).tags == {"team": "vision", "owner": "ana"}
+
+
+def test_an_experiment_in_the_bin_keeps_its_runs_and_can_be_restored(store: Store) -> None:
+    p = store.create_project(ProjectCreate(name="digits"))
+    exp = store.create_experiment(p.id, ExperimentCreate(name="svm"))
+    run = store.create_run(RunCreate(experiment_id=exp.id))
+    binned = store.update_experiment(exp.id, ExperimentUpdate(deleted=True))
+    assert binned.deleted_at is not None
+    assert store.list_experiments(p.id) == []
+    listed = store.list_experiments(p.id, include_deleted=True)
+    assert [(e.id, e.run_count) for e in listed] == [(exp.id, 1)]
+    assert store.get_run(run.id).experiment_id == exp.id
+    restored = store.update_experiment(exp.id, ExperimentUpdate(deleted=False))
+    assert restored.deleted_at is None
+    assert [e.id for e in store.list_experiments(p.id)] == [exp.id]

@@ -1,0 +1,161 @@
+"""The one dependency of every route: authenticate the bearer token, then apply the route's rule
+(``api/rules.py``). With authentication off it does nothing.
+
+401 for a missing, malformed, unknown, revoked or expired token or a disabled user; failed
+attempts are counted per client address and, past ``RUNWAY_AUTH_FAILURES_PER_MINUTE``, answered
+429 with ``Retry-After`` (without checking the token). A project the caller cannot read is 404;
+one it can read but not change is 403.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from runway_core.auth.service import AccessService, Principal
+from runway_core.errors import Forbidden, ServerMisconfigured, TooManyRequests, Unauthorized
+
+from .access import (
+    SCOPE_ACCESS,
+    SCOPE_FAILED_LOGINS,
+    SCOPE_ROOT_PATH,
+    access_service,
+    require_project,
+)
+from .routemap import app_routes
+from .rules import RULES, Rule, from_path, token_owner
+
+
+class FailedLogins:
+    """Failed authentications per client address, in a moving one-minute window (per worker)."""
+
+    def __init__(self, per_minute: int):
+        self._limit = RateLimitItemPerMinute(per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, client: str) -> None:
+        if not self._limiter.test(self._limit, client):
+            reset = self._limiter.get_window_stats(self._limit, client).reset_time
+            wait = max(1, int(reset - time.time()) + 1)
+            raise TooManyRequests(
+                f"too many failed authentications from {client}; retry in {wait} s",
+                retry_after=wait,
+            )
+
+    def failed(self, client: str) -> None:
+        self._limiter.hit(self._limit, client)
+
+
+def route_template(request: Request) -> str:
+    """The full path template of the route serving ``request`` (``/api/v1/runs/{run_id}``),
+    also for a route of a sub-application mounted on the app (its mount path first)."""
+    scope = request.scope
+    route = scope.get("route")
+    templates: dict[int, str] | None = getattr(request.app.state, "route_templates", None)
+    if templates is None:
+        templates = request.app.state.route_templates = {}
+    if id(route) not in templates:
+        templates.update({id(r): prefix + str(r.path) for prefix, r in app_routes(request.app)})
+    root = str(scope.get("root_path", ""))
+    mount = root[len(str(scope.get(SCOPE_ROOT_PATH, root))) :]
+    return mount + templates.get(id(route), str(getattr(route, "path", request.url.path)))
+
+
+def rule_for(request: Request) -> tuple[str, str, Rule | None]:
+    method = "GET" if request.method == "HEAD" else request.method
+    template = route_template(request)
+    return method, template, RULES.get((method, template))
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer TOKEN'")
+    return token.strip()
+
+
+def authenticate(request: Request, service: AccessService) -> Principal:
+    """The caller of ``request``. A request without a token is refused without counting (a
+    dashboard's first page view, a client not set up yet); a wrong token counts as a failure."""
+    if "authorization" not in request.headers:
+        raise Unauthorized(
+            "this server requires an API token: send Authorization: Bearer TOKEN "
+            "(RUNWAY_TOKEN for the SDK and CLI)"
+        )
+    client = request.client.host if request.client else "unknown"
+    failures: FailedLogins = request.scope[SCOPE_FAILED_LOGINS]
+    failures.check(client)
+    try:
+        token = _bearer(request)
+        assert token is not None
+        return service.authenticate(token)
+    except Unauthorized:
+        failures.failed(client)
+        raise
+
+
+async def authorize(request: Request) -> None:
+    service = access_service(request)
+    if service is None:
+        return
+    method, template, rule = rule_for(request)
+    if rule is None:  # deny by default: a route nobody wrote a rule for is for nobody
+        raise ServerMisconfigured(f"no authorization rule for {method} {template}")
+    if rule.need == "public":
+        return
+    principal = authenticate(request, service)
+    request.state.principal = principal
+    if rule.need == "user" or principal.admin:
+        return
+    if rule.need == "server_admin":
+        raise Forbidden(f"user {principal.name!r} is not a server admin; this needs one")
+    if rule.need == "self":
+        if request.path_params.get("name") != principal.name:
+            raise Forbidden(f"user {principal.name!r} may only act on itself here")
+        return
+    if rule.need == "token_owner":
+        if token_owner(request, service) != principal.name:
+            raise Forbidden(f"user {principal.name!r} may only revoke its own tokens")
+        return
+    targets = (
+        from_path(request, service) if rule.find is None else await rule.find(request, service)
+    )
+    checked: set[str] = set()  # a batch of writes names the same project many times
+    for project_id, what in targets:
+        if project_id is not None and project_id not in checked:
+            checked.add(project_id)
+            require_project(request, project_id, rule.role, what=what)
+
+
+class AuthScope:
+    """Puts the access checks in every request's scope, where mounted sub-applications (whose
+    ``request.app`` is their own) find them as well."""
+
+    def __init__(self, app: ASGIApp, service: AccessService, failures: FailedLogins):
+        self.app = app
+        self.service = service
+        self.failures = failures
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[SCOPE_ACCESS] = self.service
+            scope[SCOPE_FAILED_LOGINS] = self.failures
+            scope[SCOPE_ROOT_PATH] = scope.get("root_path", "")
+        await self.app(scope, receive, send)
+
+
+def install_auth(app: FastAPI, engine: Any, *, failures_per_minute: int) -> None:
+    """Turn authentication on for ``app`` (over the SQL database at ``engine``). A sub-application
+    mounted on it must be built with ``dependencies=[Depends(authorize)]`` as well."""
+    service = AccessService(engine)
+    app.state.access = service
+    app.add_middleware(AuthScope, service=service, failures=FailedLogins(failures_per_minute))

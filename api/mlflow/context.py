@@ -1,0 +1,117 @@
+"""What every MLflow handler needs: the store, MLflow's ids resolved to Runway's, and access.
+
+An MLflow experiment is a Runway experiment; its MLflow id is the Runway id, except MLflow's
+default experiment ``"0"``, which is the experiment "Default" of the MLflow project
+(``RUNWAY_MLFLOW_PROJECT``), created when first needed. Every lookup of an experiment or run
+asks ``api.access`` for the role the handler needs on its project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from runway_core.errors import NotFound
+from runway_core.schemas import (
+    ExperimentCreate,
+    ExperimentPublic,
+    ProjectCreate,
+    ProjectPublic,
+    RunPublic,
+)
+from runway_core.store import Store
+
+from ..access import Role, readable_project_ids, require_project
+from .mapping import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
+
+
+@dataclass
+class MlflowContext:
+    request: Request
+    store: Store
+    project_name: str
+
+    def project(self, name: str | None = None) -> ProjectPublic:
+        """The project by name (the MLflow project by default), created when missing."""
+        name = name or self.project_name
+        try:
+            return self.store.get_project_by_name(name)
+        except NotFound:
+            return self.store.create_project(ProjectCreate(name=name), exist_ok=True)
+
+    def default_experiment(self) -> ExperimentPublic:
+        project = self.project()
+        try:
+            return self.store.get_experiment_by_name(project.id, DEFAULT_EXPERIMENT_NAME)
+        except NotFound:
+            return self.store.create_experiment(
+                project.id, ExperimentCreate(name=DEFAULT_EXPERIMENT_NAME), exist_ok=True
+            )
+
+    def default_experiment_id(self) -> str | None:
+        """The Runway id behind ``"0"`` if it exists already (reads only)."""
+        try:
+            project = self.store.get_project_by_name(self.project_name)
+            return self.store.get_experiment_by_name(project.id, DEFAULT_EXPERIMENT_NAME).id
+        except NotFound:
+            return None
+
+    def experiment(self, mlflow_id: str, role: Role) -> ExperimentPublic:
+        if not mlflow_id:
+            raise NotFound("experiment_id: no experiment given", field="experiment_id")
+        if mlflow_id == DEFAULT_EXPERIMENT_ID:
+            exp = self.default_experiment()
+        else:
+            try:
+                exp = self.store.get_experiment(mlflow_id)
+            except NotFound:
+                raise NotFound(
+                    f"No Experiment with id={mlflow_id} exists", field="experiment_id"
+                ) from None
+        require_project(self.request, exp.project_id, role)
+        return exp
+
+    def run(self, run_id: str, role: Role) -> RunPublic:
+        if not run_id:
+            raise NotFound("run_id: no run given", field="run_id")
+        try:
+            run = self.store.get_run(run_id)
+        except NotFound:
+            raise NotFound(f"Run with id={run_id} not found", field="run_id") from None
+        require_project(self.request, run.project_id, role)
+        return run
+
+    def readable_projects(self) -> list[ProjectPublic]:
+        """Projects the caller may read, the MLflow project first."""
+        allowed = readable_project_ids(self.request)
+        out: list[ProjectPublic] = [
+            p for p in self.store.list_projects() if allowed is None or p.id in allowed
+        ]
+        out.sort(key=lambda p: p.name != self.project_name)
+        return out
+
+    def experiment_by_name(self, name: str) -> ExperimentPublic:
+        """An experiment by its MLflow name: the MLflow project's first, then other projects'."""
+        if name == DEFAULT_EXPERIMENT_NAME:
+            exp = self.default_experiment()
+            require_project(self.request, exp.project_id, "read")
+            return exp
+        for project in self.readable_projects():
+            try:
+                return self.store.get_experiment_by_name(project.id, name)
+            except NotFound:
+                continue
+        raise NotFound(f"Could not find experiment with name {name}", field="experiment_name")
+
+
+def get_context(request: Request) -> MlflowContext:
+    return MlflowContext(
+        request=request,
+        store=request.app.state.store,
+        project_name=request.app.state.settings.mlflow_project,
+    )
+
+
+MlflowDep = Annotated[MlflowContext, Depends(get_context)]

@@ -1,0 +1,295 @@
+"""The authorization rule of every route, keyed by method and path template.
+
+A rule says who may call a route: anyone (``PUBLIC``), any authenticated user (``USER``: the
+route itself scopes what it returns or checks what its body names), a server admin
+(``SERVER_ADMIN``), the user named in the path (``SELF``), or a role in the project the request
+touches (``project("write")``), found from the path parameters (``project_id``,
+``experiment_id``, ``run_id``) or by a finder that reads the body or query. Adding a route
+means adding one line here; ``tests/auth`` fails for a route without one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import Request
+
+from runway_core.auth.roles import Role
+from runway_core.auth.service import AccessService
+from runway_core.auth.tokens import token_id_of
+
+# (project id or None when the thing does not exist — its route then answers 404 — and what
+# the request named, for that 404's message). A name of a project still to be created is
+# ``(None, "")``: creating one needs no role.
+Target = tuple[str | None, str]
+Finder = Callable[[Request, AccessService], Awaitable[list[Target]]]
+Need = Literal["public", "user", "server_admin", "self", "token_owner", "project"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    need: Need
+    role: Role = "read"
+    find: Finder | None = None  # None: from the path parameters
+
+
+PUBLIC = Rule("public")
+USER = Rule("user")
+SERVER_ADMIN = Rule("server_admin")
+SELF = Rule("self")  # the user named by the path's {name}, or a server admin
+TOKEN_OWNER = Rule("token_owner")  # the owner of the path's {token_id}, or a server admin
+
+
+def project(role: Role, find: Finder | None = None) -> Rule:
+    return Rule("project", role, find)
+
+
+# -- finding the projects a request touches ---------------------------------------------------
+
+
+def from_path(request: Request, service: AccessService) -> list[Target]:
+    params = request.path_params
+    if "project_id" in params:
+        return [(str(params["project_id"]), f"project {params['project_id']!r}")]
+    if "experiment_id" in params:
+        exp = str(params["experiment_id"])
+        return [(service.project_of_experiment(exp), f"experiment {exp!r}")]
+    if "run_id" in params:
+        run = str(params["run_id"])
+        return [(service.project_of_run(run), f"run {run!r}")]
+    raise LookupError(f"no project, experiment or run in the path {request.url.path}")
+
+
+async def _json(request: Request) -> Any:
+    """The JSON body, or ``None`` when it is not JSON (the route then refuses it itself)."""
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        return None
+
+
+def _runs(service: AccessService, run_ids: list[Any]) -> list[Target]:
+    return [(service.project_of_run(str(r)), f"run {str(r)!r}") for r in run_ids]
+
+
+def _experiments(service: AccessService, ids: list[Any]) -> list[Target]:
+    return [(service.project_of_experiment(str(e)), f"experiment {str(e)!r}") for e in ids]
+
+
+async def project_named_in_path(request: Request, service: AccessService) -> list[Target]:
+    name = str(request.path_params["name"])
+    return [(service.project_named(name), f"project named {name!r}")]
+
+
+async def search_scope(request: Request, service: AccessService) -> list[Target]:
+    """``POST /runs/search`` (body) and ``GET /runs`` (query): its project and experiments."""
+    if request.method == "GET":
+        project_id: Any = request.query_params.get("project_id")
+        experiments: Any = request.query_params.getlist("experiment_id")
+    else:
+        body = await _json(request)
+        body = body if isinstance(body, dict) else {}
+        project_id, experiments = body.get("project_id"), body.get("experiment_ids")
+    targets: list[Target] = []
+    if isinstance(project_id, str):
+        targets.append((project_id, f"project {project_id!r}"))
+    if isinstance(experiments, list):
+        targets += _experiments(service, experiments)
+    return targets
+
+
+async def diff_runs(request: Request, service: AccessService) -> list[Target]:
+    q = request.query_params
+    return _runs(service, [q[name] for name in ("run_a", "run_b") if name in q])
+
+
+async def new_run(request: Request, service: AccessService) -> list[Target]:
+    body = await _json(request)
+    exp = body.get("experiment_id") if isinstance(body, dict) else None
+    return _experiments(service, [exp]) if isinstance(exp, str) else []
+
+
+async def new_runs(request: Request, service: AccessService) -> list[Target]:
+    body = await _json(request)
+    runs = body.get("runs") if isinstance(body, dict) else None
+    ids = [r.get("experiment_id") for r in runs or () if isinstance(r, dict)]
+    return _experiments(service, [e for e in dict.fromkeys(ids) if isinstance(e, str)])
+
+
+def _ensured(service: AccessService, start: Any) -> Target:
+    """A get-or-create of a run: an existing run's project, else the named project's (or
+    ``(None, "")`` when the project is to be created too)."""
+    if not isinstance(start, dict):
+        return (None, "")
+    run_id = start.get("id")
+    if isinstance(run_id, str):
+        found = service.project_of_run(run_id)
+        if found is not None:
+            return (found, f"run {run_id!r}")
+    name = start.get("project")
+    if isinstance(name, str):
+        return (service.project_named(name), f"project named {name!r}")
+    return (None, "")
+
+
+async def ensured_run(request: Request, service: AccessService) -> list[Target]:
+    return [_ensured(service, await _json(request))]
+
+
+async def written_runs(request: Request, service: AccessService) -> list[Target]:
+    """``POST /writes``: every write's run (created by the batch: the project it names)."""
+    body = await _json(request)
+    writes = body.get("writes") if isinstance(body, dict) else None
+    targets: list[Target] = []
+    seen: set[str] = set()
+    for write in writes if isinstance(writes, list) else ():
+        if not isinstance(write, dict):
+            continue
+        if write.get("op") == "create_run":
+            targets.append(_ensured(service, write.get("run")))
+        run_id = write.get("run_id")
+        if isinstance(run_id, str) and run_id not in seen:
+            seen.add(run_id)
+            targets += _runs(service, [run_id])
+    return targets
+
+
+def token_owner(request: Request, service: AccessService) -> str | None:
+    raw = str(request.path_params.get("token_id", ""))
+    return service.owner_of_token(token_id_of(raw) or raw)
+
+
+# -- the table --------------------------------------------------------------------------------
+
+V1 = "/api/v1"
+READ, WRITE, ADMIN = project("read"), project("write"), project("admin")
+
+RULES: dict[tuple[str, str], Rule] = {
+    ("GET", "/healthz"): PUBLIC,
+    # Prometheus scrapes with a server admin's token (counts by route template: how the server
+    # is used, by whom it does not say, but not for anyone to read).
+    ("GET", "/metrics"): SERVER_ADMIN,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    # projects (creating one makes its creator the admin; the list holds only readable ones)
+    ("POST", V1 + "/projects"): USER,
+    ("GET", V1 + "/projects"): USER,
+    ("GET", V1 + "/projects/by-name/{name:path}"): project("read", project_named_in_path),
+    ("GET", V1 + "/projects/{project_id}"): READ,
+    ("PATCH", V1 + "/projects/{project_id}"): WRITE,
+    ("DELETE", V1 + "/projects/{project_id}"): ADMIN,
+    ("GET", V1 + "/projects/{project_id}/members"): READ,
+    ("PUT", V1 + "/projects/{project_id}/members/{user}"): ADMIN,
+    ("DELETE", V1 + "/projects/{project_id}/members/{user}"): ADMIN,
+    ("GET", V1 + "/projects/{project_id}/metric-goals"): READ,
+    ("PUT", V1 + "/projects/{project_id}/metric-goals/{key:path}"): WRITE,
+    ("DELETE", V1 + "/projects/{project_id}/metric-goals/{key:path}"): WRITE,
+    # credentials: project admins only, reads included (masked as they are)
+    ("POST", V1 + "/projects/{project_id}/credentials"): ADMIN,
+    ("GET", V1 + "/projects/{project_id}/credentials"): ADMIN,
+    ("GET", V1 + "/projects/{project_id}/credentials/{credential_id}"): ADMIN,
+    ("PUT", V1 + "/projects/{project_id}/credentials/{credential_id}"): ADMIN,
+    ("DELETE", V1 + "/projects/{project_id}/credentials/{credential_id}"): ADMIN,
+    # experiments
+    ("POST", V1 + "/projects/{project_id}/experiments"): WRITE,
+    ("GET", V1 + "/projects/{project_id}/experiments"): READ,
+    ("GET", V1 + "/projects/{project_id}/experiments/by-name/{name:path}"): READ,
+    ("GET", V1 + "/experiments/{experiment_id}"): READ,
+    ("PATCH", V1 + "/experiments/{experiment_id}"): WRITE,
+    ("DELETE", V1 + "/experiments/{experiment_id}"): WRITE,
+    # search
+    ("POST", V1 + "/runs/search"): project("read", search_scope),
+    ("GET", V1 + "/runs"): project("read", search_scope),
+    # runs
+    ("POST", V1 + "/runs"): project("write", new_run),
+    ("POST", V1 + "/runs/bulk"): project("write", new_runs),
+    ("POST", V1 + "/runs/ensure"): project("write", ensured_run),
+    ("POST", V1 + "/writes"): project("write", written_runs),
+    ("GET", V1 + "/runs/{run_id}"): READ,
+    ("PATCH", V1 + "/runs/{run_id}"): WRITE,
+    ("DELETE", V1 + "/runs/{run_id}"): WRITE,
+    ("POST", V1 + "/runs/{run_id}/restore"): WRITE,
+    ("POST", V1 + "/runs/{run_id}/params"): WRITE,
+    ("POST", V1 + "/runs/{run_id}/tags"): WRITE,
+    ("DELETE", V1 + "/runs/{run_id}/tags/{key:path}"): WRITE,
+    ("POST", V1 + "/runs/{run_id}/metrics"): WRITE,
+    ("GET", V1 + "/runs/{run_id}/metrics/{key:path}"): READ,
+    # artifacts
+    ("PUT", V1 + "/runs/{run_id}/artifacts/{path:path}"): WRITE,
+    ("POST", V1 + "/runs/{run_id}/artifacts/{path:path}"): WRITE,
+    ("POST", V1 + "/runs/{run_id}/artifact-content/{path:path}"): WRITE,
+    ("GET", V1 + "/runs/{run_id}/artifacts"): READ,
+    ("GET", V1 + "/runs/{run_id}/artifacts/{path:path}"): READ,
+    ("GET", V1 + "/runs/{run_id}/artifact-info/{path:path}"): READ,
+    ("GET", V1 + "/runs/{run_id}/preview/{path:path}"): READ,
+    ("GET", V1 + "/runs/{run_id}/archive/{path:path}"): READ,
+    ("GET", V1 + "/artifacts/diff"): project("read", diff_runs),
+    # users and tokens: server admins; a user sees itself and manages its own tokens
+    ("POST", V1 + "/users"): SERVER_ADMIN,
+    ("GET", V1 + "/users"): SERVER_ADMIN,
+    ("GET", V1 + "/users/{name}"): SELF,
+    ("POST", V1 + "/users/{name}/disable"): SERVER_ADMIN,
+    ("POST", V1 + "/users/{name}/tokens"): SELF,
+    ("GET", V1 + "/users/{name}/tokens"): SELF,
+    ("DELETE", V1 + "/tokens/{token_id}"): TOKEN_OWNER,
+    ("GET", V1 + "/whoami"): USER,
+    # sweeps: the routes check the sweep's (or trial run's) project through api.access
+    ("POST", V1 + "/sweeps"): USER,
+    ("GET", V1 + "/sweeps"): USER,
+    ("GET", V1 + "/sweeps/{sweep_id}"): USER,
+    ("GET", V1 + "/sweeps/{sweep_id}/best"): USER,
+    ("POST", V1 + "/sweeps/{sweep_id}/claim"): USER,
+    ("POST", V1 + "/sweeps/{sweep_id}/requeue"): USER,
+    ("PUT", V1 + "/sweeps/{sweep_id}/status"): USER,
+    ("GET", V1 + "/sweeps/{sweep_id}/trials"): USER,
+    ("POST", V1 + "/trials/{run_id}/heartbeat"): WRITE,
+    ("POST", V1 + "/trials/{run_id}/launched"): WRITE,
+    ("POST", V1 + "/trials/{run_id}/stop"): WRITE,
+}
+
+# The MLflow routes name experiments and runs in their bodies and query strings: each handler
+# asks api.access for the project it touches, and searches keep to the readable projects.
+MLFLOW_PREFIXES = ("/api/2.0", "/ajax-api/2.0")
+MLFLOW_ROUTES: tuple[tuple[str, str], ...] = (
+    ("GET", "/mlflow/artifacts/list"),
+    ("POST", "/mlflow/experiments/create"),
+    ("POST", "/mlflow/experiments/delete"),
+    ("POST", "/mlflow/experiments/delete-experiment-tag"),
+    ("GET", "/mlflow/experiments/get"),
+    ("GET", "/mlflow/experiments/get-by-name"),
+    ("POST", "/mlflow/experiments/restore"),
+    ("GET", "/mlflow/experiments/search"),
+    ("POST", "/mlflow/experiments/search"),
+    ("POST", "/mlflow/experiments/set-experiment-tag"),
+    ("POST", "/mlflow/experiments/update"),
+    ("POST", "/mlflow/logged-models/search"),
+    ("GET", "/mlflow/metrics/get-history"),
+    ("GET", "/mlflow/metrics/get-history-bulk-interval"),
+    ("POST", "/mlflow/runs/create"),
+    ("POST", "/mlflow/runs/delete"),
+    ("POST", "/mlflow/runs/delete-tag"),
+    ("GET", "/mlflow/runs/get"),
+    ("POST", "/mlflow/runs/log-batch"),
+    ("POST", "/mlflow/runs/log-inputs"),
+    ("POST", "/mlflow/runs/log-metric"),
+    ("POST", "/mlflow/runs/log-parameter"),
+    ("POST", "/mlflow/runs/restore"),
+    ("POST", "/mlflow/runs/search"),
+    ("POST", "/mlflow/runs/set-tag"),
+    ("POST", "/mlflow/runs/update"),
+    ("GET", "/mlflow-artifacts/artifacts"),
+    ("DELETE", "/mlflow-artifacts/artifacts/{path:path}"),
+    ("GET", "/mlflow-artifacts/artifacts/{path:path}"),
+    ("PUT", "/mlflow-artifacts/artifacts/{path:path}"),
+    # anything else under the MLflow prefixes: ENDPOINT_NOT_FOUND, for authenticated callers
+    *((m, "/mlflow/{rest:path}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")),
+    *((m, "/mlflow-artifacts/{rest:path}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")),
+)
+RULES.update(
+    {(method, prefix + path): USER for prefix in MLFLOW_PREFIXES for method, path in MLFLOW_ROUTES}
+)

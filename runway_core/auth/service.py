@@ -1,0 +1,138 @@
+"""The server's access checks over the SQL database: who a bearer token belongs to, and which
+role a user holds in a project.
+
+Server-only by nature: verifying a token needs the stored hashes, which no client may read, so
+this is not part of the ``Store`` protocol (``HttpStore`` could not implement it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Select, select, update
+from sqlmodel import Session, col
+
+from runway_core.auth.roles import Role, role_at_least
+from runway_core.auth.tokens import hash_token, matches, token_id_of
+from runway_core.errors import Unauthorized
+from runway_core.models import ApiToken, Experiment, Project, ProjectMember, Run, User
+from runway_core.models._common import now_ms
+
+# Writing last_used_at at most this often per token keeps reads free of writes.
+LAST_USED_RESOLUTION_MS = 60_000
+# Compared against when the token id is unknown, so a miss costs what a hit costs.
+_DUMMY_HASH = hash_token("rwt_0000000000000000_unknown")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller a valid token stands for."""
+
+    user_id: str
+    name: str
+    admin: bool
+
+
+class AccessService:
+    """Token verification and project roles, each one query."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def authenticate(self, token: str) -> Principal:
+        """The token's user; ``Unauthorized`` for a malformed, unknown, revoked or expired token
+        or a disabled user (the message says which, never repeating the token)."""
+        token_id = token_id_of(token)
+        with Session(self._engine) as session:
+            found = None
+            if token_id is not None:
+                found = session.execute(
+                    select(ApiToken, User)
+                    .join(User, col(User.id) == col(ApiToken.user_id))
+                    .where(col(ApiToken.id) == token_id)
+                ).first()
+            stored = found[0].sha256 if found is not None else _DUMMY_HASH
+            if not matches(token, stored) or found is None:
+                raise Unauthorized("invalid API token")
+            row, user = found
+            now = now_ms()
+            if row.revoked_at is not None:
+                raise Unauthorized(f"API token {row.id} was revoked")
+            if row.expires_at is not None and row.expires_at <= now:
+                raise Unauthorized(f"API token {row.id} has expired")
+            if user.disabled:
+                raise Unauthorized(f"user {user.name!r} is disabled")
+            if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION_MS:
+                session.execute(
+                    update(ApiToken).where(col(ApiToken.id) == row.id).values(last_used_at=now)
+                )
+                session.commit()
+            return Principal(user_id=user.id, name=user.name, admin=user.admin)
+
+    def role_in(self, principal: Principal, project_id: str) -> Role | None:
+        """The role ``principal`` holds in the project (server admins: admin everywhere)."""
+        if principal.admin:
+            return "admin"
+        with Session(self._engine) as session:
+            role = session.execute(
+                select(col(ProjectMember.role)).where(
+                    col(ProjectMember.project_id) == project_id,
+                    col(ProjectMember.user_id) == principal.user_id,
+                )
+            ).scalar()
+        return role if role in ("read", "write", "admin") else None  # type: ignore[return-value]
+
+    def allows(self, principal: Principal, project_id: str, role: Role) -> bool:
+        return role_at_least(self.role_in(principal, project_id), role)
+
+    def readable_project_ids(self, principal: Principal) -> set[str] | None:
+        """Projects the user may read; ``None`` means all (a server admin)."""
+        if principal.admin:
+            return None
+        with Session(self._engine) as session:
+            rows = session.execute(
+                select(col(ProjectMember.project_id)).where(
+                    col(ProjectMember.user_id) == principal.user_id
+                )
+            ).scalars()
+            return set(rows)
+
+    # -- the project an id belongs to (None: no such thing; the route then answers 404) ------
+    def project_of_experiment(self, experiment_id: str) -> str | None:
+        return self._scalar(
+            select(col(Experiment.project_id)).where(col(Experiment.id) == experiment_id)
+        )
+
+    def project_of_run(self, run_id: str) -> str | None:
+        """Deleted runs too: restoring one needs its project."""
+        return self._scalar(select(col(Run.project_id)).where(col(Run.id) == run_id))
+
+    def project_named(self, name: str) -> str | None:
+        return self._scalar(select(col(Project.id)).where(col(Project.name) == name))
+
+    def owner_of_token(self, token_id: str) -> str | None:
+        return self._scalar(
+            select(col(User.name))
+            .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+            .where(col(ApiToken.id) == token_id)
+        )
+
+    def grant_creator(self, principal: Principal, project_id: str) -> None:
+        """Make the creator of a new project its admin (a project with members is left as is)."""
+        with Session(self._engine) as session:
+            taken = session.execute(
+                select(col(ProjectMember.user_id)).where(
+                    col(ProjectMember.project_id) == project_id
+                )
+            ).first()
+            if taken is None:
+                session.add(
+                    ProjectMember(project_id=project_id, user_id=principal.user_id, role="admin")
+                )
+                session.commit()
+
+    def _scalar(self, query: Select[Any]) -> str | None:
+        with Session(self._engine) as session:
+            value = session.execute(query).scalar()
+        return None if value is None else str(value)
