@@ -77,8 +77,10 @@ def _fill(store: SqlStore, owner: str, name: str, exp: str, word: str) -> dict[s
         project.id, CredentialCreate(name=f"{word}-cred", kind="generic", secrets={"k": "v"})
     )
     store.set_metric_goal(project.id, "loss", "min")
+    # The sweep in an experiment of its own: its trials are runs, kept out of the searches above.
+    tuning = store.create_experiment(project.id, ExperimentCreate(name=f"{word}-sweeps"))
     sweep = store.create_sweep(
-        SweepCreate(experiment_id=experiment.id, spec=SWEEP_SPEC, name=f"{word}-sweep")
+        SweepCreate(experiment_id=tuning.id, spec=SWEEP_SPEC, name=f"{word}-sweep")
     )
     trial = store.claim_next_trial(sweep.id, f"{word}-worker")
     assert trial is not None
@@ -88,6 +90,7 @@ def _fill(store: SqlStore, owner: str, name: str, exp: str, word: str) -> dict[s
         "run": run.id,
         "name": name,
         "sweep": sweep.id,
+        "sweep_experiment": tuning.id,
         "trial": trial.run_id,
     }
 
@@ -121,7 +124,9 @@ def test_lists_and_searches_hold_only_project_a(setup: Setup) -> None:
     for query in ("", "?search=project", "?search=bravo"):
         _clean(c.get(f"/api/v1/projects{query}", headers=h).text)
     found = c.post("/api/v1/runs/search", json={"project_id": a["project"]}, headers=h)
-    assert [r["id"] for r in found.json()["runs"]] == [a["run"]]
+    runs = found.json()["runs"]  # A's run and its sweep's trials
+    assert {r["project_id"] for r in runs} == {a["project"]}
+    assert [r["id"] for r in runs if r["experiment_id"] == a["experiment"]] == [a["run"]]
     listed = c.get("/api/v1/runs", params={"experiment_id": a["experiment"]}, headers=h)
     assert [r["id"] for r in listed.json()["runs"]] == [a["run"]]
     for response in (projects, found, listed):
@@ -313,7 +318,7 @@ def test_no_mlflow_write_reaches_project_b(setup: Setup) -> None:
     after = root.get_run(run)
     assert "x" not in after.tags and "x" not in after.params and after.deleted_at is None
     assert [x.path for x in root.list_artifacts(run)] == ["bundle.zip", "notes.txt"]
-    assert [e.name for e in root.list_experiments(b["project"])] == ["exp-bravo"]
+    assert [e.name for e in root.list_experiments(b["project"])] == ["exp-bravo", "bravo-sweeps"]
 
 
 def test_sweeps_hold_only_project_a(setup: Setup) -> None:
@@ -321,12 +326,12 @@ def test_sweeps_hold_only_project_a(setup: Setup) -> None:
     listed = c.get("/api/v1/sweeps", headers=h)
     assert [s["id"] for s in listed.json()["data"]] == [a["sweep"]], listed.text
     _clean(listed.text)
-    mine = c.get("/api/v1/sweeps", params={"experiment_id": a["experiment"]}, headers=h)
+    mine = c.get("/api/v1/sweeps", params={"experiment_id": a["sweep_experiment"]}, headers=h)
     assert [s["id"] for s in mine.json()["data"]] == [a["sweep"]]
     sweep, trial = b["sweep"], b["trial"]
     reads = [
         ("/api/v1/sweeps", {"project_id": b["project"]}),
-        ("/api/v1/sweeps", {"experiment_id": b["experiment"]}),
+        ("/api/v1/sweeps", {"experiment_id": b["sweep_experiment"]}),
         (f"/api/v1/sweeps/{sweep}", {}),
         (f"/api/v1/sweeps/{sweep}/best", {}),
         (f"/api/v1/sweeps/{sweep}/trials", {}),
