@@ -174,7 +174,7 @@ async def sweep_in_path(request: Request, service: AccessService) -> list[Target
 
 
 async def _mlflow_fields(request: Request) -> dict[str, Any]:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return dict(request.query_params)
     body = await _json(request)
     return body if isinstance(body, dict) else {}
