@@ -352,6 +352,7 @@ def test_every_route_has_a_rule() -> None:
 def test_the_rules_themselves_are_safe() -> None:
     """The matrix checks the app obeys the table; this checks the table: a route naming a
     project, experiment or run needs a role in that project, a change needs more than read,
+    only MLflow's catch-alls (and the routes listed in UNSUPPORTED_STATUS) are unsupported,
     and only health and the API's own description are public."""
     unsafe = []
     for method, template in ROUTES:
@@ -362,6 +363,10 @@ def test_the_rules_themselves_are_safe() -> None:
         reads = method == "GET" or template in READS_BY_POST
         if rule.need == "project" and not reads and rule.role == "read":
             unsafe.append(f"{method} {template}: changes with the read role")
+        if rule.need == "unsupported" and not (
+            "{rest:path}" in template or (method, template) in UNSUPPORTED_STATUS
+        ):
+            unsafe.append(f"{method} {template}: a served route marked unsupported")
         if rule.need == "public" and not template.startswith(
             ("/healthz", "/docs", "/openapi", "/redoc")
         ):
