@@ -114,7 +114,7 @@ async def authorize(request: Request) -> None:
         return
     principal = authenticate(request, service)
     request.state.principal = principal
-    if rule.need == "user" or principal.admin:
+    if rule.need in ("user", "unsupported") or principal.admin:
         return
     if rule.need == "server_admin":
         raise Forbidden(f"user {principal.name!r} is not a server admin; this needs one")

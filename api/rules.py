@@ -4,8 +4,10 @@ A rule says who may call a route: anyone (``PUBLIC``), any authenticated user (`
 route itself scopes what it returns or checks what its body names), a server admin
 (``SERVER_ADMIN``), the user named in the path (``SELF``), or a role in the project the request
 touches (``project("write")``), found from the path parameters (``project_id``,
-``experiment_id``, ``run_id``) or by a finder that reads the body or query. Adding a route
-means adding one line here; ``tests/auth`` fails for a route without one.
+``experiment_id``, ``run_id``) or by a finder that reads the body or query. ``UNSUPPORTED``
+marks a route that answers every authenticated caller with the same error (an MLflow endpoint
+Runway does not serve). Adding a route means adding one line here; ``tests/auth`` fails for a
+route without one.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from runway_core.auth.roles import Role
 from runway_core.auth.service import AccessService
 from runway_core.auth.tokens import token_id_of
 
+from .mlflow.mapping import DEFAULT_EXPERIMENT_ID, PROJECT_TAG
+
 # (project id or None when the thing does not exist — its route then answers 404 — and what
 # the request named, for that 404's message). A name of a project still to be created is
 # ``(None, "")``: creating one needs no role.
 Target = tuple[str | None, str]
 Finder = Callable[[Request, AccessService], Awaitable[list[Target]]]
-Need = Literal["public", "user", "server_admin", "self", "token_owner", "project"]
+Need = Literal["public", "user", "unsupported", "server_admin", "self", "token_owner", "project"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,9 @@ USER = Rule("user")
 SERVER_ADMIN = Rule("server_admin")
 SELF = Rule("self")  # the user named by the path's {name}, or a server admin
 TOKEN_OWNER = Rule("token_owner")  # the owner of the path's {token_id}, or a server admin
+# Any authenticated user; the route answers all of them with one error (ENDPOINT_NOT_FOUND,
+# NOT_IMPLEMENTED), so it reveals nothing of any project.
+UNSUPPORTED = Rule("unsupported")
 
 
 def project(role: Role, find: Finder | None = None) -> Rule:
@@ -157,6 +164,89 @@ async def written_runs(request: Request, service: AccessService) -> list[Target]
     return targets
 
 
+async def sweep_in_path(request: Request, service: AccessService) -> list[Target]:
+    sweep = str(request.path_params["sweep_id"])
+    return [(service.project_of_sweep(sweep), f"sweep {sweep!r}")]
+
+
+# -- the MLflow routes: ids in the query string (GET) or the JSON body, as MLflow's client sends
+# them; an MLflow experiment id is the Runway one, except "0", the MLflow project's "Default".
+
+
+async def _mlflow_fields(request: Request) -> dict[str, Any]:
+    if request.method in ("GET", "HEAD"):
+        return dict(request.query_params)
+    body = await _json(request)
+    return body if isinstance(body, dict) else {}
+
+
+def _mlflow_experiments(request: Request, service: AccessService, ids: list[Any]) -> list[Target]:
+    targets: list[Target] = []
+    for eid in ids:
+        if not isinstance(eid, str) or not eid:
+            continue  # the route refuses it itself
+        if eid == DEFAULT_EXPERIMENT_ID:  # None while the MLflow project is still to be created
+            name = str(request.app.state.settings.mlflow_project)
+            targets.append((service.project_named(name), "experiment '0'"))
+        else:
+            targets.append((service.project_of_experiment(eid), f"experiment {eid!r}"))
+    return targets
+
+
+async def mlflow_experiment(request: Request, service: AccessService) -> list[Target]:
+    """``experiment_id`` (experiments/get, delete, restore, update, set/delete tags)."""
+    fields = await _mlflow_fields(request)
+    return _mlflow_experiments(request, service, [fields.get("experiment_id")])
+
+
+async def mlflow_new_run(request: Request, service: AccessService) -> list[Target]:
+    """runs/create: ``experiment_id``, MLflow's default experiment "0" when absent."""
+    fields = await _mlflow_fields(request)
+    return _mlflow_experiments(request, service, [fields.get("experiment_id") or "0"])
+
+
+async def mlflow_new_experiment(request: Request, service: AccessService) -> list[Target]:
+    """experiments/create: the project its ``runway.project`` tag names, else the MLflow
+    project (``(None, "")`` when that project is still to be created)."""
+    fields = await _mlflow_fields(request)
+    name: Any = request.app.state.settings.mlflow_project
+    tags = fields.get("tags")
+    for tag in tags if isinstance(tags, list) else ():
+        if isinstance(tag, dict) and tag.get("key") == PROJECT_TAG:
+            name = tag.get("value") or name
+    if not isinstance(name, str):
+        return []
+    found = service.project_named(name)
+    return [(found, f"project named {name!r}")] if found is not None else [(None, "")]
+
+
+async def mlflow_search(request: Request, service: AccessService) -> list[Target]:
+    """runs/search: every experiment of ``experiment_ids`` (none: an empty answer)."""
+    ids = (await _mlflow_fields(request)).get("experiment_ids")
+    return _mlflow_experiments(request, service, ids if isinstance(ids, list) else [])
+
+
+async def mlflow_run(request: Request, service: AccessService) -> list[Target]:
+    """``run_id``, or the older ``run_uuid`` (runs/get, update, delete, restore, the log-* and
+    tag routes, get-history, artifacts/list)."""
+    fields = await _mlflow_fields(request)
+    run_id = fields.get("run_id") or fields.get("run_uuid")
+    return _runs(service, [run_id]) if isinstance(run_id, str) else []
+
+
+async def mlflow_runs_in_query(request: Request, service: AccessService) -> list[Target]:
+    """get-history-bulk-interval: every ``run_ids`` of the query string."""
+    return _runs(service, request.query_params.getlist("run_ids"))
+
+
+async def mlflow_artifact_path(request: Request, service: AccessService) -> list[Target]:
+    """mlflow-artifacts: the run of ``<experiment>/<run>/artifacts/<path>``, in the path (or,
+    for the listing, the ``path`` query parameter); a shorter path names no run."""
+    path = request.path_params.get("path", request.query_params.get("path", ""))
+    parts = str(path).strip("/").split("/")
+    return _runs(service, [parts[1]]) if len(parts) >= 3 and parts[1] else []
+
+
 def token_owner(request: Request, service: AccessService) -> str | None:
     raw = str(request.path_params.get("token_id", ""))
     return service.owner_of_token(token_id_of(raw) or raw)
@@ -169,12 +259,13 @@ READ, WRITE, ADMIN = project("read"), project("write"), project("admin")
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): PUBLIC,
+    # Prometheus scrapes with a server admin's token (counts by route template: how the server
+    # is used, by whom it does not say, but not for anyone to read).
+    ("GET", "/metrics"): SERVER_ADMIN,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
-    # Prometheus: counts and latencies per route template (no ids, nothing of any project)
-    ("GET", "/metrics"): PUBLIC,
     # projects (creating one makes its creator the admin; the list holds only readable ones)
     ("POST", V1 + "/projects"): USER,
     ("GET", V1 + "/projects"): USER,
@@ -237,58 +328,70 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", V1 + "/users/{name}/tokens"): SELF,
     ("DELETE", V1 + "/tokens/{token_id}"): TOKEN_OWNER,
     ("GET", V1 + "/whoami"): USER,
-    # sweeps: the routes check the sweep's (or trial run's) project through api.access
-    ("POST", V1 + "/sweeps"): USER,
-    ("GET", V1 + "/sweeps"): USER,
-    ("GET", V1 + "/sweeps/{sweep_id}"): USER,
-    ("GET", V1 + "/sweeps/{sweep_id}/best"): USER,
-    ("POST", V1 + "/sweeps/{sweep_id}/claim"): USER,
-    ("POST", V1 + "/sweeps/{sweep_id}/requeue"): USER,
-    ("PUT", V1 + "/sweeps/{sweep_id}/status"): USER,
-    ("GET", V1 + "/sweeps/{sweep_id}/trials"): USER,
+    # sweeps: the sweep's project (its routes check it again through api.access); trials by run
+    ("POST", V1 + "/sweeps"): project("write", new_run),
+    ("GET", V1 + "/sweeps"): project("read", search_scope),
+    ("GET", V1 + "/sweeps/{sweep_id}"): project("read", sweep_in_path),
+    ("GET", V1 + "/sweeps/{sweep_id}/best"): project("read", sweep_in_path),
+    ("POST", V1 + "/sweeps/{sweep_id}/claim"): project("write", sweep_in_path),
+    ("POST", V1 + "/sweeps/{sweep_id}/requeue"): project("write", sweep_in_path),
+    ("PUT", V1 + "/sweeps/{sweep_id}/status"): project("write", sweep_in_path),
+    ("GET", V1 + "/sweeps/{sweep_id}/trials"): project("read", sweep_in_path),
     ("POST", V1 + "/trials/{run_id}/heartbeat"): WRITE,
     ("POST", V1 + "/trials/{run_id}/launched"): WRITE,
     ("POST", V1 + "/trials/{run_id}/stop"): WRITE,
 }
 
-# The MLflow routes name experiments and runs in their bodies and query strings: each handler
-# asks api.access for the project it touches, and searches keep to the readable projects.
+# The MLflow routes name experiments and runs in their query strings and bodies (the finders
+# above); their handlers ask api.access again. Searches and listings that name no experiment
+# are USER: the handlers keep to the readable projects (get-by-name too: a name is not unique
+# across projects, and the handler looks only in the readable ones).
 MLFLOW_PREFIXES = ("/api/2.0", "/ajax-api/2.0")
-MLFLOW_ROUTES: tuple[tuple[str, str], ...] = (
-    ("GET", "/mlflow/artifacts/list"),
-    ("POST", "/mlflow/experiments/create"),
-    ("POST", "/mlflow/experiments/delete"),
-    ("POST", "/mlflow/experiments/delete-experiment-tag"),
-    ("GET", "/mlflow/experiments/get"),
-    ("GET", "/mlflow/experiments/get-by-name"),
-    ("POST", "/mlflow/experiments/restore"),
-    ("GET", "/mlflow/experiments/search"),
-    ("POST", "/mlflow/experiments/search"),
-    ("POST", "/mlflow/experiments/set-experiment-tag"),
-    ("POST", "/mlflow/experiments/update"),
-    ("POST", "/mlflow/logged-models/search"),
-    ("GET", "/mlflow/metrics/get-history"),
-    ("GET", "/mlflow/metrics/get-history-bulk-interval"),
-    ("POST", "/mlflow/runs/create"),
-    ("POST", "/mlflow/runs/delete"),
-    ("POST", "/mlflow/runs/delete-tag"),
-    ("GET", "/mlflow/runs/get"),
-    ("POST", "/mlflow/runs/log-batch"),
-    ("POST", "/mlflow/runs/log-inputs"),
-    ("POST", "/mlflow/runs/log-metric"),
-    ("POST", "/mlflow/runs/log-parameter"),
-    ("POST", "/mlflow/runs/restore"),
-    ("POST", "/mlflow/runs/search"),
-    ("POST", "/mlflow/runs/set-tag"),
-    ("POST", "/mlflow/runs/update"),
-    ("GET", "/mlflow-artifacts/artifacts"),
-    ("DELETE", "/mlflow-artifacts/artifacts/{path:path}"),
-    ("GET", "/mlflow-artifacts/artifacts/{path:path}"),
-    ("PUT", "/mlflow-artifacts/artifacts/{path:path}"),
+MLFLOW_READ_RUN = project("read", mlflow_run)
+MLFLOW_WRITE_RUN = project("write", mlflow_run)
+MLFLOW_WRITE_EXPERIMENT = project("write", mlflow_experiment)
+MLFLOW_ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/mlflow/artifacts/list"): MLFLOW_READ_RUN,
+    ("POST", "/mlflow/experiments/create"): project("write", mlflow_new_experiment),
+    ("POST", "/mlflow/experiments/delete"): MLFLOW_WRITE_EXPERIMENT,
+    ("POST", "/mlflow/experiments/delete-experiment-tag"): MLFLOW_WRITE_EXPERIMENT,
+    ("GET", "/mlflow/experiments/get"): project("read", mlflow_experiment),
+    ("GET", "/mlflow/experiments/get-by-name"): USER,
+    ("POST", "/mlflow/experiments/restore"): MLFLOW_WRITE_EXPERIMENT,
+    ("GET", "/mlflow/experiments/search"): USER,
+    ("POST", "/mlflow/experiments/search"): USER,
+    ("POST", "/mlflow/experiments/set-experiment-tag"): MLFLOW_WRITE_EXPERIMENT,
+    ("POST", "/mlflow/experiments/update"): MLFLOW_WRITE_EXPERIMENT,
+    ("POST", "/mlflow/logged-models/search"): USER,  # always an empty page
+    ("GET", "/mlflow/metrics/get-history"): MLFLOW_READ_RUN,
+    ("GET", "/mlflow/metrics/get-history-bulk-interval"): project("read", mlflow_runs_in_query),
+    ("POST", "/mlflow/runs/create"): project("write", mlflow_new_run),
+    ("POST", "/mlflow/runs/delete"): MLFLOW_WRITE_RUN,
+    ("POST", "/mlflow/runs/delete-tag"): MLFLOW_WRITE_RUN,
+    ("GET", "/mlflow/runs/get"): MLFLOW_READ_RUN,
+    ("POST", "/mlflow/runs/log-batch"): MLFLOW_WRITE_RUN,
+    ("POST", "/mlflow/runs/log-inputs"): MLFLOW_WRITE_RUN,
+    ("POST", "/mlflow/runs/log-metric"): MLFLOW_WRITE_RUN,
+    ("POST", "/mlflow/runs/log-parameter"): MLFLOW_WRITE_RUN,
+    ("POST", "/mlflow/runs/restore"): MLFLOW_WRITE_RUN,
+    ("POST", "/mlflow/runs/search"): project("read", mlflow_search),
+    ("POST", "/mlflow/runs/set-tag"): MLFLOW_WRITE_RUN,
+    ("POST", "/mlflow/runs/update"): MLFLOW_WRITE_RUN,
+    ("GET", "/mlflow-artifacts/artifacts"): project("read", mlflow_artifact_path),
+    ("DELETE", "/mlflow-artifacts/artifacts/{path:path}"): UNSUPPORTED,  # 501 for everyone
+    ("GET", "/mlflow-artifacts/artifacts/{path:path}"): project("read", mlflow_artifact_path),
+    ("PUT", "/mlflow-artifacts/artifacts/{path:path}"): project("write", mlflow_artifact_path),
     # anything else under the MLflow prefixes: ENDPOINT_NOT_FOUND, for authenticated callers
-    *((m, "/mlflow/{rest:path}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")),
-    *((m, "/mlflow-artifacts/{rest:path}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")),
-)
+    **{(m, "/mlflow/{rest:path}"): UNSUPPORTED for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
+    **{
+        (m, "/mlflow-artifacts/{rest:path}"): UNSUPPORTED
+        for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    },
+}
 RULES.update(
-    {(method, prefix + path): USER for prefix in MLFLOW_PREFIXES for method, path in MLFLOW_ROUTES}
+    {
+        (method, prefix + path): rule
+        for prefix in MLFLOW_PREFIXES
+        for (method, path), rule in MLFLOW_ROUTES.items()
+    }
 )

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from runway_core.auth.roles import Role, role_at_least
 from runway_core.auth.tokens import hash_token, matches, token_id_of
 from runway_core.errors import Unauthorized
-from runway_core.models import ApiToken, Experiment, Project, ProjectMember, Run, User
+from runway_core.models import ApiToken, Experiment, Project, ProjectMember, Run, Sweep, User
 from runway_core.models._common import now_ms
 
 # Writing last_used_at at most this often per token keeps reads free of writes.
@@ -107,6 +107,9 @@ class AccessService:
     def project_of_run(self, run_id: str) -> str | None:
         """Deleted runs too: restoring one needs its project."""
         return self._scalar(select(col(Run.project_id)).where(col(Run.id) == run_id))
+
+    def project_of_sweep(self, sweep_id: str) -> str | None:
+        return self._scalar(select(col(Sweep.project_id)).where(col(Sweep.id) == sweep_id))
 
     def project_named(self, name: str) -> str | None:
         return self._scalar(select(col(Project.id)).where(col(Project.name) == name))

@@ -32,11 +32,18 @@ from runway_core.schemas import (
     RunCreate,
 )
 from runway_core.schemas.auth import UserCreate
+from runway_core.schemas.sweep import SweepCreate
 from runway_core.store.sql import SqlStore
 from tests.runway_core.stores import SECRET_KEY
 
 ROLE_USERS = ("reader", "writer", "padmin")
 TEXT = b"line one\nline two\n"
+SWEEP_SPEC = {
+    "method": "grid",
+    "metric": {"name": "loss", "goal": "min"},
+    "parameters": {"i": {"values": [1, 2, 3]}},
+}
+TRIAL_WORKER = "worker-1"
 
 
 @dataclass
@@ -59,6 +66,8 @@ class World:
     run_id: str
     credential_id: str
     text_sha256: str
+    sweep_id: str
+    trial_run_id: str  # a trial of the sweep, claimed by TRIAL_WORKER
 
 
 def auth_settings(tmp_path: Path, **extra: object) -> Settings:
@@ -113,6 +122,9 @@ def make_world(store: SqlStore) -> World:
     cred = store.create_credential(
         project.id, CredentialCreate(name="c", kind="generic", secrets={"token": "s3cr3t"})
     )
+    sweep = store.create_sweep(SweepCreate(experiment_id=exp.id, spec=SWEEP_SPEC))
+    trial = store.claim_next_trial(sweep.id, TRIAL_WORKER)
+    assert trial is not None
     return World(
         project_id=project.id,
         project_name=project.name,
@@ -121,6 +133,8 @@ def make_world(store: SqlStore) -> World:
         run_id=run.id,
         credential_id=cred.id,
         text_sha256=hashlib.sha256(TEXT).hexdigest(),
+        sweep_id=sweep.id,
+        trial_run_id=trial.run_id,
     )
 
 

@@ -1,6 +1,7 @@
-"""A user with access to project A, searching everything it can reach through /api/v1 (and
-artifact downloads), sees nothing of project B: not in lists, searches, histories, artifacts,
-diffs, archives, credentials, goals or members, and cannot write into it."""
+"""A user with access to project A, searching everything it can reach through /api/v1, the MLflow
+routes, sweeps and artifact downloads, sees nothing of project B: not in lists, searches,
+histories, artifacts, diffs, archives, credentials, goals, members or sweeps, and cannot write
+into it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,12 +24,25 @@ from runway_core.schemas import (
     RunCreate,
 )
 from runway_core.schemas.auth import UserCreate
+from runway_core.schemas.sweep import SweepCreate
 from runway_core.store.http import HttpStore
 from runway_core.store.sql import SqlStore
 from tests.auth.conftest import auth_settings
 from tests.runway_core.stores import SECRET_KEY
 
-B_MARKERS = ("project-bravo", "exp-bravo", "bravo-secret-bytes", "bravo-param", "bravo-tag")
+B_MARKERS = (
+    "project-bravo",
+    "exp-bravo",
+    "bravo-secret-bytes",
+    "bravo-param",
+    "bravo-tag",
+    "bravo-sweep",
+)
+SWEEP_SPEC = {
+    "method": "grid",
+    "metric": {"name": "loss", "goal": "min"},
+    "parameters": {"i": {"values": [1, 2]}},
+}
 
 
 @dataclass
@@ -62,7 +77,22 @@ def _fill(store: SqlStore, owner: str, name: str, exp: str, word: str) -> dict[s
         project.id, CredentialCreate(name=f"{word}-cred", kind="generic", secrets={"k": "v"})
     )
     store.set_metric_goal(project.id, "loss", "min")
-    return {"project": project.id, "experiment": experiment.id, "run": run.id, "name": name}
+    # The sweep in an experiment of its own: its trials are runs, kept out of the searches above.
+    tuning = store.create_experiment(project.id, ExperimentCreate(name=f"{word}-sweeps"))
+    sweep = store.create_sweep(
+        SweepCreate(experiment_id=tuning.id, spec=SWEEP_SPEC, name=f"{word}-sweep")
+    )
+    trial = store.claim_next_trial(sweep.id, f"{word}-worker")
+    assert trial is not None
+    return {
+        "project": project.id,
+        "experiment": experiment.id,
+        "run": run.id,
+        "name": name,
+        "sweep": sweep.id,
+        "sweep_experiment": tuning.id,
+        "trial": trial.run_id,
+    }
 
 
 @pytest.fixture
@@ -94,7 +124,9 @@ def test_lists_and_searches_hold_only_project_a(setup: Setup) -> None:
     for query in ("", "?search=project", "?search=bravo"):
         _clean(c.get(f"/api/v1/projects{query}", headers=h).text)
     found = c.post("/api/v1/runs/search", json={"project_id": a["project"]}, headers=h)
-    assert [r["id"] for r in found.json()["runs"]] == [a["run"]]
+    runs = found.json()["runs"]  # A's run and its sweep's trials
+    assert {r["project_id"] for r in runs} == {a["project"]}
+    assert [r["id"] for r in runs if r["experiment_id"] == a["experiment"]] == [a["run"]]
     listed = c.get("/api/v1/runs", params={"experiment_id": a["experiment"]}, headers=h)
     assert [r["id"] for r in listed.json()["runs"]] == [a["run"]]
     for response in (projects, found, listed):
@@ -193,3 +225,134 @@ def test_the_http_client_with_a_token_sees_only_project_a(setup: Setup) -> None:
 
     with pytest.raises(Unauthorized, match="API token"):
         anonymous.list_projects()
+
+
+MLFLOW = "/api/2.0/mlflow"
+ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+def test_mlflow_searches_hold_only_project_a(setup: Setup) -> None:
+    c, h, a, b = setup.client, setup.alice, setup.a, setup.b
+    for prefix in (MLFLOW, "/ajax-api/2.0/mlflow"):
+        listed = c.get(f"{prefix}/experiments/search", params={"max_results": 1000}, headers=h)
+        posted = c.post(f"{prefix}/experiments/search", json={"view_type": "ALL"}, headers=h)
+        for response in (listed, posted):
+            assert response.status_code == 200, response.text
+            ids = [e["experiment_id"] for e in response.json()["experiments"]]
+            assert a["experiment"] in ids and b["experiment"] not in ids
+            _clean(response.text)
+    found = c.post(f"{MLFLOW}/runs/search", json={"experiment_ids": [a["experiment"]]}, headers=h)
+    assert [r["info"]["run_id"] for r in found.json()["runs"]] == [a["run"]], found.text
+    _clean(found.text)
+    nothing = c.post(f"{MLFLOW}/runs/search", json={}, headers=h)
+    assert nothing.json() == {"runs": []}
+    history = c.get(
+        f"{MLFLOW}/metrics/get-history",
+        params={"run_id": a["run"], "metric_key": "loss"},
+        headers=h,
+    )
+    assert [p["value"] for p in history.json()["metrics"]] == [1.0]
+    listing = c.get(f"{MLFLOW}/artifacts/list", params={"run_id": a["run"]}, headers=h)
+    assert {f["path"] for f in listing.json()["files"]} == {"bundle.zip", "notes.txt"}
+    for response in (history, listing):
+        _clean(response.text)
+
+
+def test_every_mlflow_read_of_project_b_is_not_found(setup: Setup) -> None:
+    c, h, a, b = setup.client, setup.alice, setup.a, setup.b
+    run, exp = b["run"], b["experiment"]
+    in_b = f"{exp}/{run}/artifacts"
+    gets: list[tuple[str, dict[str, Any]]] = [
+        (f"{MLFLOW}/experiments/get", {"experiment_id": exp}),
+        (f"{MLFLOW}/experiments/get-by-name", {"experiment_name": "exp-bravo"}),
+        (f"{MLFLOW}/runs/get", {"run_id": run}),
+        (f"{MLFLOW}/runs/get", {"run_uuid": run}),
+        (f"{MLFLOW}/metrics/get-history", {"run_id": run, "metric_key": "loss"}),
+        (f"{MLFLOW}/metrics/get-history", {"run_uuid": run, "metric_key": "loss"}),
+        (
+            f"{MLFLOW}/metrics/get-history-bulk-interval",
+            {"run_ids": [a["run"], run], "metric_key": "loss"},
+        ),
+        (f"{MLFLOW}/artifacts/list", {"run_id": run}),
+        (f"{MLFLOW}/artifacts/list", {"run_uuid": run, "path": "bundle.zip"}),
+        (ARTIFACTS, {"path": in_b}),
+        (f"{ARTIFACTS}/{in_b}/notes.txt", {}),
+        (f"{ARTIFACTS}/{in_b}/bundle.zip", {}),
+        (f"/ajax-api/2.0/mlflow-artifacts/artifacts/{in_b}/notes.txt", {}),
+    ]
+    for url, params in gets:
+        response = c.get(url, params=params, headers=h)
+        assert response.status_code == 404, (url, params, response.status_code, response.text)
+        _clean(response.text, sent=f"{url} {params}")
+    for body in ({"experiment_ids": [exp]}, {"experiment_ids": [a["experiment"], exp]}):
+        response = c.post(f"{MLFLOW}/runs/search", json=body, headers=h)
+        assert response.status_code == 404, (body, response.text)
+        _clean(response.text)
+
+
+def test_no_mlflow_write_reaches_project_b(setup: Setup) -> None:
+    c, h, b = setup.client, setup.alice, setup.b
+    run, exp = b["run"], b["experiment"]
+    attempts: list[tuple[str, dict[str, Any]]] = [
+        (
+            "experiments/create",
+            {"name": "mine", "tags": [{"key": "runway.project", "value": b["name"]}]},
+        ),
+        ("experiments/update", {"experiment_id": exp, "new_name": "renamed"}),
+        ("experiments/delete", {"experiment_id": exp}),
+        ("experiments/set-experiment-tag", {"experiment_id": exp, "key": "x", "value": "1"}),
+        ("runs/create", {"experiment_id": exp}),
+        ("runs/set-tag", {"run_id": run, "key": "x", "value": "1"}),
+        ("runs/log-metric", {"run_uuid": run, "key": "x", "value": 1, "timestamp": 1}),
+        ("runs/log-batch", {"run_id": run, "params": [{"key": "x", "value": "1"}]}),
+        ("runs/update", {"run_id": run, "status": "KILLED"}),
+        ("runs/delete", {"run_id": run}),
+    ]
+    for path, body in attempts:
+        response = c.post(f"{MLFLOW}/{path}", json=body, headers=h)
+        assert response.status_code == 404, (path, response.text)
+        _clean(response.text, sent=str(body))
+    upload = c.put(f"{ARTIFACTS}/{exp}/{run}/artifacts/evil.txt", content=b"x", headers=h)
+    assert upload.status_code == 404, upload.text
+    root = setup.client.app.state.store  # type: ignore[attr-defined]
+    after = root.get_run(run)
+    assert "x" not in after.tags and "x" not in after.params and after.deleted_at is None
+    assert [x.path for x in root.list_artifacts(run)] == ["bundle.zip", "notes.txt"]
+    assert [e.name for e in root.list_experiments(b["project"])] == ["exp-bravo", "bravo-sweeps"]
+
+
+def test_sweeps_hold_only_project_a(setup: Setup) -> None:
+    c, h, a, b = setup.client, setup.alice, setup.a, setup.b
+    listed = c.get("/api/v1/sweeps", headers=h)
+    assert [s["id"] for s in listed.json()["data"]] == [a["sweep"]], listed.text
+    _clean(listed.text)
+    mine = c.get("/api/v1/sweeps", params={"experiment_id": a["sweep_experiment"]}, headers=h)
+    assert [s["id"] for s in mine.json()["data"]] == [a["sweep"]]
+    sweep, trial = b["sweep"], b["trial"]
+    reads = [
+        ("/api/v1/sweeps", {"project_id": b["project"]}),
+        ("/api/v1/sweeps", {"experiment_id": b["sweep_experiment"]}),
+        (f"/api/v1/sweeps/{sweep}", {}),
+        (f"/api/v1/sweeps/{sweep}/best", {}),
+        (f"/api/v1/sweeps/{sweep}/trials", {}),
+    ]
+    for url, params in reads:
+        response = c.get(url, params=params, headers=h)
+        assert response.status_code == 404, (url, params, response.text)
+        _clean(response.text, sent=f"{url} {params}")
+    writes: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+        ("POST", "/api/v1/sweeps", {"experiment_id": b["experiment"], "spec": SWEEP_SPEC}, {}),
+        ("POST", f"/api/v1/sweeps/{sweep}/claim", {"worker": "thief"}, {}),
+        ("POST", f"/api/v1/sweeps/{sweep}/requeue", {}, {"timeout": "1"}),
+        ("PUT", f"/api/v1/sweeps/{sweep}/status", {"status": "stopped"}, {}),
+        ("POST", f"/api/v1/trials/{trial}/heartbeat", {"worker": "bravo-worker"}, {}),
+        ("POST", f"/api/v1/trials/{trial}/stop", {"reason": "mine now"}, {}),
+        ("POST", f"/api/v1/trials/{trial}/launched", {"launched": "x"}, {}),
+    ]
+    for method, url, body, params in writes:
+        response = c.request(method, url, json=body, params=params, headers=h)
+        assert response.status_code == 404, (method, url, response.text)
+        _clean(response.text, sent=f"{url} {body}")
+    root = setup.client.app.state.store  # type: ignore[attr-defined]
+    assert root.get_sweep(sweep).state == "running"
+    assert [t.worker for t in root.list_trials(sweep) if t.worker] == ["bravo-worker"]

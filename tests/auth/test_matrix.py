@@ -5,14 +5,15 @@ here, when it takes a body) fails.
 Callers: no token, a bad token, a revoked one, an expired one, a disabled user's, a reader, a
 writer and an admin of the project, another project's admin, and a server admin. Expected: 401
 for the first five on every non-public route; for project routes 404 without read access (the
-project's existence is not revealed), 403 with too little, success with enough.
+project's existence is not revealed), 403 with too little, success with enough; for routes of
+MLflow endpoints Runway does not serve, their one error (404 ENDPOINT_NOT_FOUND, 501).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from starlette.routing import Mount
@@ -20,17 +21,27 @@ from starlette.routing import Mount
 from runway.api.app import create_app
 from runway.api.authorize import authorize
 from runway.api.routemap import app_routes
-from runway.api.rules import RULES, Rule
+from runway.api.rules import MLFLOW_PREFIXES, RULES, Rule, project
 from runway_core.auth.roles import role_at_least
 from runway_core.config import Settings
-from tests.auth.conftest import AuthApp, World, make_world
+from tests.auth.conftest import SWEEP_SPEC, TRIAL_WORKER, AuthApp, World, make_world
 
 UNAUTHENTICATED = ("none", "bad", "revoked", "expired", "disabled")
 AUTHENTICATED = ("reader", "writer", "padmin", "outsider", "root")
 PRINCIPALS = UNAUTHENTICATED + AUTHENTICATED
 PROJECT_ROLE = {"reader": "read", "writer": "write", "padmin": "admin", "outsider": None}
 V1 = "/api/v1"
-READS_BY_POST = {V1 + "/runs/search"}  # POST only to carry a long query
+
+V = TypeVar("V")
+
+
+def mlflow(table: dict[tuple[str, str], V]) -> dict[tuple[str, str], V]:
+    """``table`` (paths under the MLflow prefixes) for both prefixes, ``/api`` and ``/ajax-api``."""
+    return {(m, pre + path): v for pre in MLFLOW_PREFIXES for (m, path), v in table.items()}
+
+
+# POST only to carry a long query
+READS_BY_POST = {V1 + "/runs/search", *(pre + "/mlflow/runs/search" for pre in MLFLOW_PREFIXES)}
 
 
 def all_routes() -> dict[tuple[str, str], bool]:
@@ -78,6 +89,8 @@ PATH_VALUES: dict[str, Callable[[World], str]] = {
     "key": lambda w: "loss",
     "name": lambda w: "writer",
     "user": lambda w: "outsider",
+    "sweep_id": lambda w: w.sweep_id,
+    "rest": lambda w: "no-such/endpoint",
 }
 # Where a template needs another value for one of its parameters.
 PATH_OVERRIDES: dict[tuple[str, str], dict[str, Callable[[World], str]]] = {
@@ -91,6 +104,19 @@ PATH_OVERRIDES: dict[tuple[str, str], dict[str, Callable[[World], str]]] = {
     ("POST", V1 + "/runs/{run_id}/artifact-content/{path:path}"): {"path": lambda w: "c.txt"},
     ("DELETE", V1 + "/runs/{run_id}/tags/{key:path}"): {"key": lambda w: "t"},
     ("DELETE", V1 + "/projects/{project_id}/members/{user}"): {"user": lambda w: "reader"},
+    **{
+        ("POST", V1 + f"/trials/{{run_id}}/{action}"): {"run_id": lambda w: w.trial_run_id}
+        for action in ("heartbeat", "launched", "stop")
+    },
+    # mlflow-artifacts paths: <experiment>/<run>/artifacts/<path within the run's artifacts>
+    **mlflow(
+        {
+            (m, "/mlflow-artifacts/artifacts/{path:path}"): {
+                "path": lambda w, f=f: f"{w.experiment_id}/{w.run_id}/artifacts/{f}"
+            }
+            for m, f in (("GET", "a.txt"), ("PUT", "new.txt"), ("DELETE", "a.txt"))
+        }
+    ),
 }
 QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
     ("GET", V1 + "/runs"): lambda w: {"project_id": w.project_id},
@@ -99,6 +125,29 @@ QUERIES: dict[tuple[str, str], Callable[[World], dict[str, str]]] = {
         "path_a": "a.txt",
         "run_b": w.run_id,
     },
+    ("GET", V1 + "/sweeps"): lambda w: {"project_id": w.project_id},
+    ("POST", V1 + "/sweeps/{sweep_id}/requeue"): lambda w: {"timeout": "60"},
+    **mlflow(
+        {
+            ("GET", "/mlflow/artifacts/list"): lambda w: {"run_id": w.run_id},
+            ("GET", "/mlflow/experiments/get"): lambda w: {"experiment_id": w.experiment_id},
+            ("GET", "/mlflow/experiments/get-by-name"): lambda w: {
+                "experiment_name": w.experiment_name
+            },
+            ("GET", "/mlflow/metrics/get-history"): lambda w: {
+                "run_id": w.run_id,
+                "metric_key": "loss",
+            },
+            ("GET", "/mlflow/metrics/get-history-bulk-interval"): lambda w: {
+                "run_ids": w.run_id,
+                "metric_key": "loss",
+            },
+            ("GET", "/mlflow/runs/get"): lambda w: {"run_uuid": w.run_id},
+            ("GET", "/mlflow-artifacts/artifacts"): lambda w: {
+                "path": f"{w.experiment_id}/{w.run_id}/artifacts"
+            },
+        }
+    ),
 }
 
 
@@ -145,6 +194,82 @@ BODIES: dict[tuple[str, str], Callable[[World], Any]] = {
     },
     ("POST", V1 + "/users"): lambda w: {"name": _unique("u")},
     ("POST", V1 + "/users/{name}/tokens"): lambda w: {},
+    # sweeps and their trials
+    ("POST", V1 + "/sweeps"): lambda w: {"experiment_id": w.experiment_id, "spec": SWEEP_SPEC},
+    ("POST", V1 + "/sweeps/{sweep_id}/claim"): lambda w: {"worker": "worker-2"},
+    ("PUT", V1 + "/sweeps/{sweep_id}/status"): lambda w: {"status": "paused"},
+    ("POST", V1 + "/trials/{run_id}/heartbeat"): lambda w: {"worker": TRIAL_WORKER},
+    ("POST", V1 + "/trials/{run_id}/launched"): lambda w: {"launched": "flow-run-1"},
+    ("POST", V1 + "/trials/{run_id}/stop"): lambda w: {"reason": "enough"},
+    # MLflow, as its client sends them
+    **mlflow(
+        {
+            ("POST", "/mlflow/experiments/create"): lambda w: {
+                "name": _unique("ml"),
+                "tags": [{"key": "runway.project", "value": w.project_name}],
+            },
+            ("POST", "/mlflow/experiments/delete"): lambda w: {"experiment_id": w.experiment_id},
+            ("POST", "/mlflow/experiments/restore"): lambda w: {"experiment_id": w.experiment_id},
+            ("POST", "/mlflow/experiments/update"): lambda w: {
+                "experiment_id": w.experiment_id,
+                "new_name": _unique("renamed"),
+            },
+            ("POST", "/mlflow/experiments/set-experiment-tag"): lambda w: {
+                "experiment_id": w.experiment_id,
+                "key": "k",
+                "value": "v",
+            },
+            ("POST", "/mlflow/experiments/delete-experiment-tag"): lambda w: {
+                "experiment_id": w.experiment_id,
+                "key": "k",
+            },
+            ("POST", "/mlflow/experiments/search"): lambda w: {"max_results": 10},
+            ("POST", "/mlflow/logged-models/search"): lambda w: {},
+            ("POST", "/mlflow/runs/create"): lambda w: {"experiment_id": w.experiment_id},
+            ("POST", "/mlflow/runs/search"): lambda w: {"experiment_ids": [w.experiment_id]},
+            ("POST", "/mlflow/runs/update"): lambda w: {"run_id": w.run_id, "status": "FINISHED"},
+            ("POST", "/mlflow/runs/delete"): lambda w: {"run_id": w.run_id},
+            ("POST", "/mlflow/runs/restore"): lambda w: {"run_id": w.run_id},
+            ("POST", "/mlflow/runs/set-tag"): lambda w: {
+                "run_id": w.run_id,
+                "key": "k",
+                "value": "v",
+            },
+            ("POST", "/mlflow/runs/delete-tag"): lambda w: {"run_id": w.run_id, "key": "t"},
+            ("POST", "/mlflow/runs/log-metric"): lambda w: {
+                "run_uuid": w.run_id,
+                "key": "acc",
+                "value": 0.5,
+                "timestamp": 1,
+                "step": 0,
+            },
+            ("POST", "/mlflow/runs/log-parameter"): lambda w: {
+                "run_id": w.run_id,
+                "key": "extra",
+                "value": "1",
+            },
+            ("POST", "/mlflow/runs/log-batch"): lambda w: {
+                "run_id": w.run_id,
+                "metrics": [{"key": "acc", "value": 0.5, "timestamp": 1, "step": 0}],
+                "params": [{"key": "extra", "value": "1"}],
+                "tags": [{"key": "k", "value": "v"}],
+            },
+            ("POST", "/mlflow/runs/log-inputs"): lambda w: {
+                "run_id": w.run_id,
+                "datasets": [
+                    {
+                        "dataset": {
+                            "name": "d",
+                            "digest": "abc",
+                            "source_type": "local",
+                            "source": "/data",
+                        }
+                    }
+                ],
+            },
+            ("PUT", "/mlflow-artifacts/artifacts/{path:path}"): lambda w: b"mlflow bytes",
+        }
+    ),
 }
 
 
@@ -182,12 +307,26 @@ def _fresh_user(auth: AuthApp) -> str:
 # -- expectations -----------------------------------------------------------------------------
 
 
-def expected(rule: Rule, who: str) -> str:
-    """``ok``, or the status the caller must get."""
+# Routes that answer every authenticated caller one error (rule UNSUPPORTED): which.
+UNSUPPORTED_STATUS: dict[tuple[str, str], str] = mlflow(
+    {("DELETE", "/mlflow-artifacts/artifacts/{path:path}"): "501"}
+)
+# USER routes whose handler scopes the answer to the readable projects, yet whose sample names
+# one thing of the world: callers get what the project rule here would give them.
+SCOPED_LIKE: dict[tuple[str, str], Rule] = mlflow(
+    {("GET", "/mlflow/experiments/get-by-name"): project("read")}
+)
+
+
+def expected(rule: Rule, who: str, route: tuple[str, str] = ("", "")) -> str:
+    """``ok``, or the status the caller must get (``route``: (method, template) of the rule)."""
     if rule.need == "public":
         return "ok"
     if who in UNAUTHENTICATED:
         return "401"
+    if rule.need == "unsupported":
+        return UNSUPPORTED_STATUS.get(route, "404")  # ENDPOINT_NOT_FOUND
+    rule = SCOPED_LIKE.get(route, rule)
     if who == "root" or rule.need == "user":
         return "ok"
     if rule.need == "server_admin":
@@ -213,7 +352,8 @@ def test_every_route_has_a_rule() -> None:
 def test_the_rules_themselves_are_safe() -> None:
     """The matrix checks the app obeys the table; this checks the table: a route naming a
     project, experiment or run needs a role in that project, a change needs more than read,
-    and only health, Prometheus metrics and the API's own description are public."""
+    only MLflow's catch-alls (and the routes listed in UNSUPPORTED_STATUS) are unsupported,
+    and only health and the API's own description are public."""
     unsafe = []
     for method, template in ROUTES:
         rule = RULES[(method, template)]
@@ -223,8 +363,12 @@ def test_the_rules_themselves_are_safe() -> None:
         reads = method == "GET" or template in READS_BY_POST
         if rule.need == "project" and not reads and rule.role == "read":
             unsafe.append(f"{method} {template}: changes with the read role")
+        if rule.need == "unsupported" and not (
+            "{rest:path}" in template or (method, template) in UNSUPPORTED_STATUS
+        ):
+            unsafe.append(f"{method} {template}: a served route marked unsupported")
         if rule.need == "public" and not template.startswith(
-            ("/healthz", "/metrics", "/docs", "/openapi", "/redoc")
+            ("/healthz", "/docs", "/openapi", "/redoc")
         ):
             unsafe.append(f"{method} {template}: public")
     assert unsafe == []
@@ -243,7 +387,7 @@ def test_route(method: str, template: str, auth_app: AuthApp, shared_world: Worl
         pytest.fail(f"no rule for {method} {template} in api/rules.py")
     wrong = []
     for who in PRINCIPALS:
-        want = expected(rule, who)
+        want = expected(rule, who, (method, template))
         # A change that is allowed gets a world of its own: it may delete what others read.
         world = shared_world
         if want == "ok" and method != "GET":

@@ -1,7 +1,8 @@
-"""No secret reaches the server's log: a full scenario against a real ``runway server`` (PostgreSQL,
-SeaweedFS, debug log level, access log on), then the whole log is searched for every secret the
-scenario used — the secret key, the database password, credential secrets as created and as
-rotated, tokens in headers and query strings, secrets inside refused and failing requests.
+"""No secret reaches the server's log: a full scenario against a real ``runway server --auth``
+(PostgreSQL, SeaweedFS, debug log level, access log on), then the whole log is searched for every
+secret the scenario used — the secret key, the database password, API tokens (good, wrong,
+revoked, in a query string), credential secrets as created and as rotated, secrets inside
+refused and failing requests.
 
 Each secret is registered in ``log_secrets`` where the scenario makes it; a new kind of secret
 (the auth branch's API tokens) is one ``log_secrets.add(token, "…")`` line.
@@ -15,7 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from typer.testing import CliRunner
 
+from runway_core.cli import CORE_COMMANDS, register_commands
 from tests.artifacts.conftest import ACCESS_KEY, SECRET_KEY, Weed
 
 from .conftest import SecretRegistry, serve
@@ -23,13 +26,34 @@ from .conftest import SecretRegistry, serve
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.s3]
 
 API = "/api/v1"
+CLI = register_commands(CORE_COMMANDS)
 
 
-def _scenario(url: str, secrets: SecretRegistry) -> None:
-    """Everything a team does with secrets, good requests and bad, on one project."""
-    bearer = secrets.new("bearer token sent in a header")
-    query_token = secrets.new("token sent in a query string")
-    c = httpx.Client(base_url=url + API, headers={"authorization": f"Bearer {bearer}"}, timeout=30)
+def runway(*args: str) -> str:
+    """A ``runway`` command (in this process: its output is not the server's log)."""
+    done = CliRunner().invoke(CLI, list(args))
+    assert done.exit_code == 0, done.output
+    return done.stdout
+
+
+def new_token(backend: str, user: str, secrets: SecretRegistry, what: str) -> str:
+    made = runway("token", "create", user, "--backend-uri", backend)
+    return secrets.add(made.strip().splitlines()[-1], what)
+
+
+def _scenario(url: str, backend: str, secrets: SecretRegistry) -> str:
+    """Everything a team does with secrets, good requests and bad, on one project; returns the
+    admin's token."""
+    runway("user", "create", "ada", "--admin", "--backend-uri", backend)
+    admin = new_token(backend, "ada", secrets, "admin's API token")
+    revoked = new_token(backend, "ada", secrets, "revoked API token")
+    runway("token", "revoke", revoked, "--backend-uri", backend)
+    wrong = secrets.new("made-up API token")
+    for bad in (revoked, wrong):
+        answer = httpx.get(f"{url}{API}/projects", headers={"authorization": f"Bearer {bad}"})
+        assert answer.status_code == 401, answer.text
+    query_token = new_token(backend, "ada", secrets, "API token in a query string")
+    c = httpx.Client(base_url=url + API, headers={"authorization": f"Bearer {admin}"}, timeout=30)
     with c:
         pid = c.post("/projects", json={"name": "leaks"}).json()["id"]
         eid = c.post(f"/projects/{pid}/experiments", json={"name": "e"}).json()["id"]
@@ -77,6 +101,7 @@ def _scenario(url: str, secrets: SecretRegistry) -> None:
         # A token in a query string, as a browser or a careless client sends it.
         got = c.get("/projects", params={"token": query_token, "access_token": query_token})
         assert got.status_code == 200
+    return admin
 
 
 def test_a_full_scenario_leaves_no_secret_in_the_log(
@@ -88,10 +113,10 @@ def test_a_full_scenario_leaves_no_secret_in_the_log(
     backend = pg_uri.replace("postgres@", f"postgres:{password}@", 1)
     assert password in backend
     env = {"RUNWAY_SECRET_KEY": key}
-    args = ("--access-log",)
+    args = ("--auth", "--access-log")
     server = serve(tmp_path, backend, weed.uri("leaks"), log_level="debug", args=args, env=env)
     try:
-        _scenario(server.url, log_secrets)
+        admin = _scenario(server.url, backend, log_secrets)
     finally:
         server.stop()
 
@@ -101,7 +126,8 @@ def test_a_full_scenario_leaves_no_secret_in_the_log(
     env = {"RUNWAY_SECRET_KEY": other}
     server2 = serve(tmp_path, backend, weed.uri("leaks"), log_level="debug", args=args, env=env)
     try:
-        with httpx.Client(base_url=server2.url + API, timeout=30) as c:
+        headers = {"authorization": f"Bearer {admin}"}
+        with httpx.Client(base_url=server2.url + API, headers=headers, timeout=30) as c:
             pid = c.get("/projects/by-name/leaks").json()["id"]
             failing = c.get(f"/projects/{pid}/credentials")
             run = c.get("/runs", params={"project_id": pid}).json()["runs"][0]["id"]
@@ -117,4 +143,4 @@ def test_a_full_scenario_leaves_no_secret_in_the_log(
     assert 'GET /api/v1/projects?… HTTP/1.1" 200' in logs
     assert "SERVER_MISCONFIGURED" in logs
     assert log_secrets.found_in(logs) == []
-    assert len(log_secrets.known) >= 14  # the scenario ran to its end
+    assert len(log_secrets.known) == 16  # the scenario ran to its end

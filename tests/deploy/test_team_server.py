@@ -1,7 +1,8 @@
 """The README's "Serving a team" section, followed step by step on PostgreSQL and SeaweedFS with
-``--workers 2``: a script logs a run with an artifact through the SDK; the bytes land in the
-bucket and the index in the database; ``/healthz`` is ok; ``/metrics`` counts the requests
-whichever worker answers the scrape."""
+``--auth --workers 2``: the first admin and a token made with the CLI on the database; a script
+with ``RUNWAY_TOKEN`` logs a run with an artifact through the SDK; the bytes land in the bucket
+and the index in the database; ``/healthz`` is ok; ``/metrics`` counts the requests whichever
+worker answers the scrape."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ TRAIN = textwrap.dedent(
 )
 
 
+def runway(*args: str) -> str:
+    """The ``runway`` command as the README runs it; its stdout."""
+    done = subprocess.run(
+        [sys.executable, "-m", "runway.cli", *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def _requests_counted(metrics_text: str, method: str, route: str) -> float:
     total = 0.0
     for family in text_string_to_metric_families(metrics_text):
@@ -66,13 +76,14 @@ def test_team_server_on_postgres_and_s3_with_two_workers(
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,  # the bucket's keys for the whole server
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
     }
-    # AUTH: add "--auth" here once the auth branch is merged.
-    server = serve(tmp_path, pg_uri, weed.uri(prefix), workers=2, env=server_env)
+    server = serve(tmp_path, pg_uri, weed.uri(prefix), workers=2, env=server_env, args=("--auth",))
     try:
-        # AUTH: create the first admin and a token here, as the README does:
-        #   runway user create alice --admin --backend-uri <pg_uri>
-        #   runway token create alice --backend-uri <pg_uri>   (last line of stdout)
-        # and pass it to the script below as RUNWAY_TOKEN.
+        # -- README: the first admin and a token, on the database of the running server -------
+        runway("user", "create", "alice", "--admin", "--backend-uri", pg_uri)
+        made = runway("token", "create", "alice", "--expires-in", "90", "--backend-uri", pg_uri)
+        token = made.strip().splitlines()[-1]
+        auth = {"authorization": f"Bearer {token}"}
+        assert httpx.get(f"{server.url}/api/v1/projects", timeout=10).status_code == 401
 
         # -- README: a training script with RUNWAY_TRACKING_URI ---------------------------------
         weights = tmp_path / "weights.bin"
@@ -83,6 +94,7 @@ def test_team_server_on_postgres_and_s3_with_two_workers(
         client_env = {
             **os.environ,
             "RUNWAY_TRACKING_URI": server.url,
+            "RUNWAY_TOKEN": token,
             "RUNWAY_SPOOL_DIR": str(tmp_path / "spool"),
             "RUNWAY_SILENT": "true",
         }
@@ -106,7 +118,7 @@ def test_team_server_on_postgres_and_s3_with_two_workers(
             status = conn.execute("SELECT status FROM runs WHERE id = %s", (run_id,)).fetchone()
         assert rows == [("model/weights.bin", sha, 4096)]
         assert status == ("finished",)
-        with HttpStore(server.url) as store:
+        with HttpStore(server.url, token=token) as store:
             assert store.get_metric_history(run_id, "loss").values == [1.0, 0.5, 1 / 3, 0.25, 0.2]
             assert store.open_artifact(run_id, "model/weights.bin").read() == weights.read_bytes()
 
@@ -118,14 +130,16 @@ def test_team_server_on_postgres_and_s3_with_two_workers(
             "artifacts": "ok",
         }
         route = "/api/v1/projects"
-        before = _requests_counted(httpx.get(f"{server.url}/metrics").text, "GET", route)
+        assert httpx.get(f"{server.url}/metrics", timeout=10).status_code == 401
+        scrape_url = f"{server.url}/metrics"
+        before = _requests_counted(httpx.get(scrape_url, headers=auth).text, "GET", route)
         for _ in range(20):  # a new connection each time: both workers answer some
-            assert httpx.get(f"{server.url}{route}", timeout=10).status_code == 200
+            assert httpx.get(f"{server.url}{route}", headers=auth, timeout=10).status_code == 200
         for _ in range(4):  # whichever worker answers the scrape sees every worker's requests
-            scrape = httpx.get(f"{server.url}/metrics", timeout=10).text
+            scrape = httpx.get(scrape_url, headers=auth, timeout=10).text
             assert _requests_counted(scrape, "GET", route) - before == 20
             assert _requests_counted(scrape, "POST", "/api/v1/writes") >= 1
-            assert _requests_counted(scrape, "PUT", "/api/v1/runs/{run_id}/artifacts/{path}") == 1
+            assert _requests_counted(scrape, "PUT", "/api/v1/runs/{run_id}/artifacts/{path}") >= 1
         # Both workers write their values to the server's multiprocess folder.
         folder = Path(tempfile.gettempdir()) / f"runway-metrics-{server.process.pid}"
         assert len({p.stem.split("_")[-1] for p in folder.glob("counter_*.db")}) == 2
