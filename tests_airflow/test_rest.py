@@ -1,7 +1,9 @@
 """A real Airflow deployment (``airflow standalone``: scheduler, DAG processor, API server,
 LocalExecutor workers) with the plugin installed, driven through its REST API: the launcher
 triggers a sweep trial, the plugin records it from the scheduler and the workers, and
-``runway import airflow`` copies the same DAG runs into another Runway server, once."""
+``runway import airflow`` copies the same DAG runs into another Runway server, once; and
+``runway sweep launch`` runs a whole sweep's trials as DAG runs. One ``airflow standalone``
+(module-scoped: it takes ~100 s to start) serves every test here."""
 
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from conftest import DAGS, start_runway_server
+from conftest import DAGS, MEASUREMENTS, start_runway_server
 from test_listener import key_id
 
 import runway
 from runway.airflow.launcher import AirflowLauncher
+from runway.airflow.rest import access_token
 from runway_core.errors import InvalidInput, NotFound, Unauthorized
 from runway_core.processes import free_port
 from runway_core.schemas.writes import RunStart
@@ -118,6 +121,21 @@ def _dag_run_state(url: str, token: str, dag_id: str, dag_run_id: str) -> str | 
     return state if state in ("success", "failed") else None
 
 
+def _wait_parsed(url: str, token: str, dag_id: str) -> None:
+    def parsed() -> bool | None:
+        try:
+            r = httpx.get(
+                f"{url}/api/v2/dags/{dag_id}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+        except httpx.TimeoutException:
+            return None
+        return True if r.status_code == 200 else None
+
+    wait_for(f"the DAG processor to parse {dag_id}", parsed)
+
+
 def test_launch_a_trial_then_import_it_elsewhere(
     airflow_url: str, runway_server: str, tmp_path: Path
 ) -> None:
@@ -136,19 +154,7 @@ def test_launch_a_trial_then_import_it_elsewhere(
         "runway_plain", url=airflow_url, username="admin", password=PASSWORD, unpause=True
     )
     token = launcher.token()
-
-    def parsed() -> bool | None:
-        try:
-            r = httpx.get(
-                f"{airflow_url}/api/v2/dags/runway_plain",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=30,
-            )
-        except httpx.TimeoutException:
-            return None
-        return True if r.status_code == 200 else None
-
-    wait_for("the DAG processor to parse the DAGs", parsed)
+    _wait_parsed(airflow_url, token, "runway_plain")
     with pytest.raises(NotFound):
         AirflowLauncher("no_such_dag", url=airflow_url, token=token).launch(trial, {})
     with pytest.raises(InvalidInput):
@@ -222,3 +228,101 @@ def test_launch_a_trial_then_import_it_elsewhere(
         assert wrong.returncode == 1
         assert wrong.stderr.strip().startswith("error: Airflow at")
         assert len(wrong.stderr.strip().splitlines()) == 1
+
+
+def test_a_sweep_launched_on_airflow_runs_its_trials(
+    airflow_url: str, runway_server: str, tmp_path: Path
+) -> None:
+    """``runway sweep create`` + ``runway sweep launch`` (the CLI, over HTTP): a grid of 3 trials
+    becomes 3 DAG runs of ``runway_sweep``; each ends its trial ``finished`` with the metric its
+    task logged, and the sweep names the best one. Same ``airflow standalone`` as above."""
+    started = time.monotonic()
+    token = access_token(airflow_url, username="admin", password=PASSWORD)
+    _wait_parsed(airflow_url, token, "runway_sweep")
+    spec = {
+        "name": "airflow-grid",
+        "method": "grid",
+        "metric": {"name": "loss", "goal": "minimize"},
+        "parameters": {"x": {"values": [0.1, 0.3, 0.7]}},
+        "launcher": {
+            "type": "airflow",
+            "dag_id": "runway_sweep",
+            "url": airflow_url,
+            "username": "admin",
+            "password": PASSWORD,
+            "unpause": True,
+        },
+    }
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    runway_cli = str(Path(sys.executable).parent / "runway")  # this venv's: it has the client
+    env = {**os.environ, "RUNWAY_TRACKING_URI": runway_server}
+    create_cmd = [runway_cli, "sweep", "create", str(tmp_path / "spec.json")]
+    create = subprocess.run(
+        [*create_cmd, "-p", "sweeps", "-e", "airflow-grid"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert create.returncode == 0, create.stderr
+    sweep_id = create.stdout.strip().splitlines()[-1]
+    launch = subprocess.run(
+        [runway_cli, "sweep", "launch", sweep_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert launch.returncode == 0, launch.stderr
+    assert "launched 3 trial(s)" in launch.stdout
+
+    client = runway.Client(runway_server)
+    trials = client.store.list_trials(sweep_id)
+    assert len(trials) == 3
+    by_x = {t.params["x"]: t for t in trials}
+    assert sorted(by_x) == [0.1, 0.3, 0.7]
+    for trial in trials:
+        dag_run_id = f"runway__{trial.run_id}"
+        assert trial.launched == f"{airflow_url}/dags/runway_sweep/runs/{dag_run_id}"
+        state = wait_for(
+            f"DAG run {dag_run_id} to end",
+            lambda r=dag_run_id: _dag_run_state(airflow_url, token, "runway_sweep", r),
+        )
+        assert state == "success"
+
+    def all_ended() -> list[Any] | None:
+        now = client.store.list_trials(sweep_id)
+        return now if all(t.status.value not in ("queued", "running") for t in now) else None
+
+    ended = {t.params["x"]: t for t in wait_for("the trials to end", all_ended, timeout=60)}
+    for x, trial in ended.items():
+        assert trial.status.value == "finished", trial
+        assert trial.value == pytest.approx((x - 0.3) ** 2)
+        run = client.get_run(trial.run_id)
+        assert run.status.value == "finished" and run.end_time
+        assert run.params == {"x": x}
+        dag_run_id = f"runway__{trial.run_id}"
+        assert run.tags["airflow.dag_id"] == "runway_sweep"
+        assert run.tags["airflow.run_id"] == dag_run_id
+        assert run.tags["airflow.url"] == trial.launched
+        assert run.tags["airflow.state"] == "success"
+        history = client.get_metric_history(trial.run_id, "loss")
+        assert history.steps == [0, 1]
+        assert history.values == [1.0, pytest.approx((x - 0.3) ** 2)]
+        task = client.get_run(key_id("runway_sweep", dag_run_id, "evaluate"))
+        assert task.parent_run_id == trial.run_id and task.status.value == "finished"
+        dag_run = httpx.get(
+            f"{airflow_url}/api/v2/dags/runway_sweep/dagRuns/{dag_run_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).json()
+        assert dag_run["conf"] == {"x": x, "runway_run_id": trial.run_id}
+
+    sweep = client.store.get_sweep(sweep_id)
+    assert sweep.state == "finished"
+    assert sweep.counts == {"finished": 3}
+    assert sweep.best is not None and sweep.best.run_id == ended[0.3].run_id
+    assert sweep.best.value == pytest.approx(0.0)
+    MEASUREMENTS.append(
+        f"airflow sweep: 3 trials launched and finished in {time.monotonic() - started:.1f} s"
+    )
