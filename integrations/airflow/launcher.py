@@ -10,6 +10,7 @@ run's (``runway__<run id>``), and the second call returns the first DAG run's pa
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Mapping
@@ -41,9 +42,17 @@ class AirflowLauncher:
             raise InvalidInput("dag_id must be a non-empty string", field="dag_id")
         self.dag_id = dag_id
         self.url = check_url(url)
+        # Secrets stay out of the sweep spec (the server stores and returns it): the launching
+        # process's environment supplies them, as for `runway import airflow`.
+        token = token or os.environ.get("AIRFLOW_TOKEN") or None
+        username = username or os.environ.get("AIRFLOW_USERNAME") or None
+        if password is None:
+            password = os.environ.get("AIRFLOW_PASSWORD")
         if not token and not (username and password is not None):
             raise InvalidInput(
-                "AirflowLauncher needs token=, or username= and password=", field="token"
+                "AirflowLauncher needs a token or a username and password (token=, or "
+                "AIRFLOW_TOKEN / AIRFLOW_USERNAME and AIRFLOW_PASSWORD in the environment)",
+                field="token",
             )
         self._token = token
         self._username = username
