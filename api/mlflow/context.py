@@ -23,7 +23,7 @@ from runway_core.schemas import (
 )
 from runway_core.store import Store
 
-from ..access import Role, readable_project_ids, require_project
+from ..access import Role, grant_creator, readable_project_ids, require_project
 from .mapping import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 
 
@@ -39,7 +39,10 @@ class MlflowContext:
         try:
             return self.store.get_project_by_name(name)
         except NotFound:
-            return self.store.create_project(ProjectCreate(name=name), exist_ok=True)
+            project = self.store.create_project(ProjectCreate(name=name), exist_ok=True)
+            # As through /api/v1: whoever creates a project is its admin (auth off: no-op).
+            grant_creator(self.request, project.id)
+            return project
 
     def default_experiment(self) -> ExperimentPublic:
         project = self.project()

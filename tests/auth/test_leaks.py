@@ -356,3 +356,26 @@ def test_sweeps_hold_only_project_a(setup: Setup) -> None:
     root = setup.client.app.state.store  # type: ignore[attr-defined]
     assert root.get_sweep(sweep).state == "running"
     assert [t.worker for t in root.list_trials(sweep) if t.worker] == ["bravo-worker"]
+
+
+def test_a_project_created_through_mlflow_makes_its_creator_admin(setup: Setup) -> None:
+    """As through /api/v1: the MLflow client's first experiment in a new project (its
+    ``runway.project`` tag) makes the caller that project's admin, so it can use it at once."""
+    created = setup.client.post(
+        "/api/2.0/mlflow/experiments/create",
+        headers=setup.alice,
+        json={"name": "charlie-exp", "tags": [{"key": "runway.project", "value": "charlie"}]},
+    )
+    assert created.status_code == 200, created.text
+    exp_id = created.json()["experiment_id"]
+    got = setup.client.get(
+        "/api/2.0/mlflow/experiments/get", headers=setup.alice, params={"experiment_id": exp_id}
+    )
+    assert got.status_code == 200, got.text
+    project = setup.client.get("/api/v1/projects/by-name/charlie", headers=setup.alice)
+    assert project.status_code == 200, project.text
+    members = setup.client.get(
+        f"/api/v1/projects/{project.json()['id']}/members", headers=setup.alice
+    )
+    assert members.status_code == 200, members.text
+    assert [(m["user"], m["role"]) for m in members.json()["data"]] == [("alice", "admin")]
