@@ -99,7 +99,7 @@ def test_a_public_bind_needs_a_key_whatever_runway_server_mode_says(
 ) -> None:
     for value in ("false", "0", ""):
         env = {**server_env, "RUNWAY_SERVER_MODE": value}
-        proc = run_server_command(env, "--host", "0.0.0.0")
+        proc = run_server_command(env, "--host", "0.0.0.0", "--auth")
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 1, proc.stderr
         assert len(lines) == 1 and "RUNWAY_SECRET_KEY is required" in lines[0], proc.stderr

@@ -109,7 +109,7 @@ def test_server_mode_requires_a_key(tmp_path: Path) -> None:
     require_server_key(None, False)
     env = {k: v for k, v in os.environ.items() if k != "RUNWAY_SECRET_KEY"}
     proc = subprocess.run(
-        [sys.executable, "-m", "runway.cli", "server", "--host", "0.0.0.0", "--port", "1",
+        [sys.executable, "-m", "runway.cli", "server", "--auth", "--host", "0.0.0.0", "--port", "1",
          "--backend-uri", str(tmp_path / "r.db")],
         capture_output=True, text=True, env=env, timeout=60,
     )  # fmt: skip
