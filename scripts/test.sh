@@ -4,18 +4,27 @@
 #
 # Two side environments are built in the background while the main one is linted and tested:
 # .venv-mlflow (the real MLflow server of the differential test) and .venv-airflow (Airflow's
-# pins clash with the server's; its tests run there, against a `runway server` from .venv).
+# pins clash with the server's; its tests run there, against a `runway server` from .venv,
+# while the main suite runs).
 # RUNWAY_SKIP_AIRFLOW=1 leaves the Airflow part out of a quick local run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh all,dev
 logs="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT  # an early failure stops the background work
 bash scripts/mlflow_env.sh >"$logs/mlflow_env.log" 2>&1 &
 mlflow_env=$!
-airflow_env=""
+# The Airflow part (build its environment, then its tests) runs alongside the main suite: its
+# servers and Airflow's own processes mostly wait, and the two never share a port or a folder.
+airflow=""
 if [ -z "${RUNWAY_SKIP_AIRFLOW:-}" ]; then
-  bash scripts/airflow_env.sh >"$logs/airflow_env.log" 2>&1 &
-  airflow_env=$!
+  (
+    bash scripts/airflow_env.sh >"$logs/airflow_env.log" 2>&1 || { echo build >"$logs/airflow.failed"; exit 1; }
+    RUNWAY_TEST_SERVER_BIN="$PWD/.venv/bin/runway" \
+      .venv-airflow/bin/pytest tests_airflow -q -p no:cacheprovider --durations=10 \
+      >"$logs/airflow_tests.log" 2>&1
+  ) &
+  airflow=$!
 fi
 side_env() {  # wait for a background build; on failure show its log and stop
   local pid="$1" name="$2"
@@ -36,10 +45,14 @@ echo "== pytest"
 # No path given: pyproject's testpaths (tests/); a path given runs only that part.
 status=0
 .venv/bin/pytest "$@" || status=$?
-if [ -n "$airflow_env" ]; then
-  echo "== airflow"
-  side_env "$airflow_env" airflow_env
-  RUNWAY_TEST_SERVER_BIN="$PWD/.venv/bin/runway" \
-    .venv-airflow/bin/pytest tests_airflow -q -p no:cacheprovider --durations=10 || status=$?
+if [ -n "$airflow" ]; then
+  echo "== airflow (tests_airflow in .venv-airflow)"
+  wait "$airflow" || status=1
+  if [ -f "$logs/airflow.failed" ]; then
+    echo "error: building .venv-airflow failed:" >&2
+    tail -n 40 "$logs/airflow_env.log" >&2
+  else
+    cat "$logs/airflow_tests.log"
+  fi
 fi
 exit "$status"

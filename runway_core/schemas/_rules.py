@@ -65,6 +65,17 @@ def tags_schema(schema: dict[str, Any]) -> None:
     }
 
 
+def nullable_tags_schema(schema: dict[str, Any]) -> None:
+    """Tags to merge: ``{key: text}``, where a null value removes the key."""
+    schema["propertyNames"] = key_schema()
+    schema["additionalProperties"] = {
+        "anyOf": [
+            {"type": "string", "maxLength": MAX_TAG_VALUE_LENGTH, "pattern": NUL_FREE},
+            {"type": "null"},
+        ]
+    }
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 

@@ -6,7 +6,7 @@ from pydantic import Field, StrictBool
 from pydantic.json_schema import SkipJsonSchema
 
 from runway_core.schemas._common import Schema
-from runway_core.schemas._rules import Name, tags_schema
+from runway_core.schemas._rules import Name, nullable_tags_schema, tags_schema
 
 
 class ExperimentBase(Schema):
@@ -28,7 +28,9 @@ class ExperimentUpdate(Schema):
 
     name: Name | SkipJsonSchema[None] = None
     description: str | SkipJsonSchema[None] = None
-    tags: dict[str, str | None] | SkipJsonSchema[None] = None
+    tags: dict[str, str | None] | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=nullable_tags_schema
+    )
     deleted: StrictBool | SkipJsonSchema[None] = None
 
 
