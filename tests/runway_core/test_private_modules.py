@@ -37,7 +37,9 @@ def _python_files() -> list[Path]:
     return [
         p
         for p in ROOT.rglob("*.py")
-        if not SKIP & set(p.relative_to(ROOT).parts) and not p.is_relative_to(SDK)
+        if not SKIP & set(parts := p.relative_to(ROOT).parts)
+        and not parts[0].startswith(".venv")  # .venv-mlflow, .venv-airflow: other projects' code
+        and not p.is_relative_to(SDK)
     ]
 
 
