@@ -14,6 +14,7 @@ from runway_core.errors import ServerMisconfigured
 from runway_core.store import Store
 
 from .authorize import authorize, install_auth
+from .docs_ui import install_docs
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         version=__version__,
         description="Track machine-learning projects, experiments, runs, metrics and artifacts.",
         lifespan=lifespan,
+        # /docs and /redoc are install_docs's: the same pages, with their assets served here.
+        docs_url=None,
+        redoc_url=None,
         # Every route, present and future, passes the one authentication and rule check.
         dependencies=[Depends(authorize)],
     )
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(sweeps_router, prefix=API_PREFIX)
     app.include_router(mlflow_router)  # /api/2.0/mlflow, /ajax-api/2.0/mlflow, mlflow-artifacts
     install_openapi(app)
+    install_docs(app)
     return app
 
 

@@ -266,6 +266,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs/assets/{name}"): PUBLIC,  # the two pages' scripts and styles (api/docs_ui.py)
     # projects (creating one makes its creator the admin; the list holds only readable ones)
     ("POST", V1 + "/projects"): USER,
     ("GET", V1 + "/projects"): USER,

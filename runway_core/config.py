@@ -37,65 +37,127 @@ class Settings(BaseSettings):
 
     # -- where data goes --------------------------------------------------------------------
     tracking_uri: str | None = Field(
-        None, description="where clients send runs: http(s):// server, database URL or path"
+        None,
+        description="where the SDK and the dashboard read and write: an http(s):// server, or "
+        "a database path or URL (unset: sqlite:///./runway.db)",
     )
-    backend_uri: str = Field(DEFAULT_BACKEND_URI, description="the server's database")
-    artifacts_uri: str = Field(DEFAULT_ARTIFACTS_URI, description="folder or s3://bucket/prefix")
+    backend_uri: str = Field(
+        DEFAULT_BACKEND_URI,
+        description="the server's database (sqlite:///… or postgresql+psycopg://…)",
+    )
+    artifacts_uri: str = Field(
+        DEFAULT_ARTIFACTS_URI, description="artifact root: a folder or s3://bucket/prefix"
+    )
 
     # -- the SDK ----------------------------------------------------------------------------
-    mode: Mode = Field("online", description="online, offline (spool only) or disabled")
-    project: str | None = Field(None, description="default project of runway.init()")
-    experiment: str | None = Field(None, description="default experiment of runway.init()")
-    http_timeout: float = Field(15.0, gt=0, description="seconds an SDK request may wait")
-    spool_dir: Path = Field(default_factory=lambda: _runway_home() / "spool")
+    mode: Mode = Field(
+        "online",
+        description="offline: the SDK writes only to the local spool (runway sync later); "
+        "disabled: every SDK call is a no-op (for CI)",
+    )
+    project: str | None = Field(
+        None, description="project of runway.init() when it names none (unset: default)"
+    )
+    experiment: str | None = Field(
+        None, description="experiment of runway.init() when it names none (unset: default)"
+    )
+    http_timeout: float = Field(
+        15.0, gt=0, description="seconds an SDK request to the server may take (connecting: 5)"
+    )
+    spool_dir: Path = Field(
+        default_factory=lambda: _runway_home() / "spool",
+        description="where unsent writes wait for runway sync",
+    )
     spool_max_copy_mb: float = Field(
-        1024, ge=0, description="largest artifact copied into the spool while offline"
+        1024,
+        ge=0,
+        description="larger files logged while the server is down are uploaded later from "
+        "their own path instead of being copied into the spool",
     )
     token: SecretStr | None = Field(
-        None, description="API token the SDK, runway.Client and the CLI send to a server"
+        None,
+        description="the API token the SDK, runway.Client and the CLI send to a server "
+        "started with --auth",
     )
-    silent: bool = Field(False, description="no 'run … recorded in …' line from init()")
-    ui_url: str | None = Field(None, description="the dashboard, for init()'s link to the run")
+    silent: bool = Field(False, description="true: runway.init() prints no line on stderr")
+    ui_url: str | None = Field(
+        None,
+        description="the dashboard's URL, for the link to the run in init()'s line and the "
+        "Prefect link artifact",
+    )
 
     # -- the server -------------------------------------------------------------------------
-    secret_key: SecretStr | None = Field(None, description="Fernet key(s) for credentials")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Fernet key(s) that encrypt credentials (runway secret-key makes one; "
+        "comma-separated to rotate: the first encrypts, all decrypt); required when serving "
+        "beyond localhost; the embedded default generates one",
+    )
     secret_key_file: Path = Field(
         default_factory=lambda: _runway_home() / "secret.key",
-        description="the embedded default's generated key",
+        description="where the embedded default keeps the key it generated",
     )
     server_mode: bool = Field(
         False,
-        description="serve a team: require a secret key (runway server sets it for a public "
-        "bind; the variable can only turn it on)",
+        description="serving a team: the app refuses to start without a valid secret key. "
+        "runway server turns it on when --host is not a loopback address; the variable can "
+        "only turn it on (set it when starting uvicorn runway.api.app:create_app_from_env "
+        "--factory yourself)",
     )
     auth: bool = Field(
         False, description="require an API token on every request (runway server --auth)"
     )
     auth_failures_per_minute: int = Field(
-        20, gt=0, description="failed authentications per client address before 429"
+        20,
+        gt=0,
+        description="failed authentications per client address and minute before the server "
+        "answers 429 (per worker)",
     )
-    max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="largest JSON request body")
-    max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
-    max_bulk_runs: int = Field(1_000, gt=0, description="runs registered in one request")
-    max_writes_per_request: int = Field(10_000, gt=0, description="records in one write batch")
+    max_body_bytes: int = Field(
+        64 * 1024 * 1024,
+        gt=0,
+        description="largest JSON request body the server accepts (413 beyond)",
+    )
+    max_batch_keys: int = Field(
+        10_000,
+        gt=0,
+        description="most metric keys in one batch, and params or tags per run in one request "
+        "(413 beyond)",
+    )
+    max_bulk_runs: int = Field(
+        1_000, gt=0, description="most runs in one POST /api/v1/runs/bulk (413 beyond)"
+    )
+    max_writes_per_request: int = Field(
+        10_000, gt=0, description="most write records in one POST /api/v1/writes (413 beyond)"
+    )
     mlflow_project: str = Field(
         "mlflow",
         min_length=1,
-        description="project that holds experiments created through the MLflow API (unless "
-        "the experiment's runway.project tag names another)",
+        description="project of the experiments created through the MLflow API (unless their "
+        "runway.project tag names another) and of runway import mlflow",
     )
 
     # -- sweeps ----------------------------------------------------------------------------
     sweep_heartbeat_timeout: float = Field(
-        60.0, gt=0, description="seconds a claimed sweep trial may go without a heart-beat"
+        60.0,
+        gt=0,
+        description="seconds a claimed sweep trial may go without a heart-beat before it is "
+        "put back in the queue",
     )
     max_string_length: int = Field(
-        65_536, gt=0, description="longest string (characters) in a JSON request body"
+        65_536,
+        gt=0,
+        description="longest string, in characters, anywhere in a JSON request body (413 "
+        "naming the field beyond); fields with a stricter limit of their own keep it",
     )
     # 50,000 is also the most the search schema accepts: the setting can only lower it, and
     # not below the 1,000 runs the dashboard reads for its charts.
     max_page_size: int = Field(
-        50_000, ge=1_000, le=50_000, description="most runs one search page may ask for"
+        50_000,
+        ge=1_000,
+        le=50_000,
+        description="most runs one search page may ask for (limit; 400 beyond); between 1,000 "
+        "(what the dashboard reads) and 50,000",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -103,7 +165,7 @@ class Settings(BaseSettings):
         "(https://dash.example.com; * for any); none by default",
     )
 
-    debug: bool = Field(False, description="show tracebacks in CLI errors")
+    debug: bool = Field(False, description="CLI errors show their traceback instead of one line")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

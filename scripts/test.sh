@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Quick start, command 2: install everything, start what the tests need, then lint, type-check
-# and run the whole test suite. Extra arguments go to the main pytest run.
+# Quick start, command 2: install everything, start what the tests need, then lint, type-check,
+# build the documentation site and run the whole test suite. Extra arguments go to the main
+# pytest run.
 #
 # Two side environments are built in the background while the main one is linted and tested:
 # .venv-mlflow (the real MLflow server of the differential test) and .venv-airflow (Airflow's
@@ -40,6 +41,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy runway_core api integrations ui
+echo "== docs (mkdocs build --strict: a warning, such as a broken link, fails the run)"
+NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet --site-dir "$logs/site"
 side_env "$mlflow_env" mlflow_env
 echo "== pytest"
 # No path given: pyproject's testpaths (tests/); a path given runs only that part.

@@ -13,7 +13,9 @@ class AirflowSettings(BaseSettings):
         env_prefix="RUNWAY_AIRFLOW_", extra="ignore", env_ignore_empty=True
     )
 
-    enabled: bool = Field(True, description="false: the plugin records nothing")
+    enabled: bool = Field(
+        True, description="false: the plugin records nothing (hand-wired callbacks still do)"
+    )
     timeout: float = Field(
         1.0,
         gt=0,

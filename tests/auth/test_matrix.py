@@ -99,6 +99,7 @@ PATH_OVERRIDES: dict[tuple[str, str], dict[str, Callable[[World], str]]] = {
         "name": lambda w: w.experiment_name
     },
     ("GET", V1 + "/runs/{run_id}/archive/{path:path}"): {"path": lambda w: "a.zip"},
+    ("GET", "/docs/assets/{name}"): {"name": lambda w: "swagger-ui.css"},
     ("PUT", V1 + "/runs/{run_id}/artifacts/{path:path}"): {"path": lambda w: "b.txt"},
     ("POST", V1 + "/runs/{run_id}/artifacts/{path:path}"): {"path": lambda w: "link.txt"},
     ("POST", V1 + "/runs/{run_id}/artifact-content/{path:path}"): {"path": lambda w: "c.txt"},

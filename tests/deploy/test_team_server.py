@@ -1,4 +1,4 @@
-"""The README's "Serving a team" section, followed step by step on PostgreSQL and SeaweedFS with
+"""docs/serving.md ("Serving a team"), followed step by step on PostgreSQL and SeaweedFS with
 ``--auth --workers 2``: the first admin and a token made with the CLI on the database; a script
 with ``RUNWAY_TOKEN`` logs a run with an artifact through the SDK; the bytes land in the bucket
 and the index in the database; ``/healthz`` is ok; ``/metrics`` counts the requests whichever
@@ -43,7 +43,7 @@ TRAIN = textwrap.dedent(
 
 
 def runway(*args: str) -> str:
-    """The ``runway`` command as the README runs it; its stdout."""
+    """The ``runway`` command as docs/serving.md runs it; its stdout."""
     done = subprocess.run(
         [sys.executable, "-m", "runway.cli", *args], capture_output=True, text=True, timeout=120
     )
@@ -70,7 +70,7 @@ def test_team_server_on_postgres_and_s3_with_two_workers(
     prefix = f"team-{uuid.uuid4().hex[:10]}"
     from cryptography.fernet import Fernet
 
-    # -- README: start the server -------------------------------------------------------------
+    # -- docs/serving.md: start the server ---------------------------------------------------------
     server_env = {
         "RUNWAY_SECRET_KEY": Fernet.generate_key().decode(),
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,  # the bucket's keys for the whole server
@@ -78,14 +78,14 @@ def test_team_server_on_postgres_and_s3_with_two_workers(
     }
     server = serve(tmp_path, pg_uri, weed.uri(prefix), workers=2, env=server_env, args=("--auth",))
     try:
-        # -- README: the first admin and a token, on the database of the running server -------
+        # -- docs/serving.md: the first admin and a token, on the database of the running server ---
         runway("user", "create", "alice", "--admin", "--backend-uri", pg_uri)
         made = runway("token", "create", "alice", "--expires-in", "90", "--backend-uri", pg_uri)
         token = made.strip().splitlines()[-1]
         auth = {"authorization": f"Bearer {token}"}
         assert httpx.get(f"{server.url}/api/v1/projects", timeout=10).status_code == 401
 
-        # -- README: a training script with RUNWAY_TRACKING_URI ---------------------------------
+        # -- docs/serving.md: a training script with RUNWAY_TRACKING_URI ---------------------------
         weights = tmp_path / "weights.bin"
         weights.write_bytes(os.urandom(4096))
         sha = hashlib.sha256(weights.read_bytes()).hexdigest()
@@ -122,7 +122,7 @@ def test_team_server_on_postgres_and_s3_with_two_workers(
             assert store.get_metric_history(run_id, "loss").values == [1.0, 0.5, 1 / 3, 0.25, 0.2]
             assert store.open_artifact(run_id, "model/weights.bin").read() == weights.read_bytes()
 
-        # -- README: /healthz and /metrics -------------------------------------------------------
+        # -- docs/serving.md: /healthz and /metrics ------------------------------------------------
         health = httpx.get(f"{server.url}/healthz", timeout=10)
         assert health.status_code == 200
         assert {k: v["status"] for k, v in health.json()["checks"].items()} == {
