@@ -4,15 +4,16 @@ package, never from a CDN, so the pages work on a machine with no internet acces
 
 from __future__ import annotations
 
-from importlib.resources import files
+from pathlib import Path
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse
 
 from runway_core.errors import NotFound
 
@@ -40,8 +41,7 @@ def _page(html: HTMLResponse) -> HTMLResponse:
     return html
 
 
-def _asset_bytes(name: str) -> bytes:
-    return files("fastapi_offline").joinpath("static").joinpath(name).read_bytes()
+STATIC = Path(fastapi_offline.__file__).parent / "static"
 
 
 def install_docs(app: FastAPI) -> None:
@@ -87,12 +87,12 @@ def install_docs(app: FastAPI) -> None:
         )
 
     @app.get(ASSETS_PATH + "/{name}", include_in_schema=False)
-    async def asset(name: str) -> Response:
+    async def asset(name: str) -> FileResponse:
         media_type = ASSETS.get(name)
         if media_type is None:
             raise NotFound(f"no documentation asset {name!r}", field="name")
-        return Response(
-            _asset_bytes(name),
+        return FileResponse(
+            STATIC / name,
             media_type=media_type,
             headers={"Cache-Control": "public, max-age=86400"},
         )

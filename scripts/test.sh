@@ -42,7 +42,8 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy runway_core api integrations ui
 echo "== docs (mkdocs build --strict: a warning, such as a broken link, fails the run)"
-NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet --site-dir "$logs/site"
+# Not --quiet: it hides the warnings from --strict too, and a broken build would pass.
+NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir "$logs/site"
 side_env "$mlflow_env" mlflow_env
 echo "== pytest"
 # No path given: pyproject's testpaths (tests/); a path given runs only that part.

@@ -4,6 +4,11 @@ the code (docs/hooks/reference.py), so a setting or a route cannot go undocument
 from __future__ import annotations
 
 import importlib.util
+import os
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -65,3 +70,27 @@ def test_every_operation_is_on_the_rest_api_page() -> None:
             if method in hooks.METHODS:
                 assert f"| `{method.upper()}` | `{path}` |" in page
     assert "| `POST` | `/api/v1/runs/{run_id}/metrics` |" in page
+
+
+def test_a_broken_link_or_anchor_fails_the_build(tmp_path: Path) -> None:
+    """The build as scripts/test.sh runs it (its own arguments): strict, links and anchors
+    checked, and its warnings not hidden (``--quiet`` would hide them from ``--strict`` too)."""
+    (line,) = [
+        line
+        for line in (ROOT / "scripts" / "test.sh").read_text().splitlines()
+        if "mkdocs build" in line and not line.lstrip().startswith(("#", "echo"))
+    ]
+    args = shlex.split(line.split("mkdocs", 1)[1].replace('"$logs/site"', "out"))
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    page = tmp_path / "docs" / "benchmarks.md"
+    page.write_text(page.read_text() + "\n[gone](no-such-page.md), [moved](serving.md#no-such)\n")
+    mkdocs = [sys.executable, "-m", "mkdocs", *args]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    broken = subprocess.run(mkdocs, cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert broken.returncode != 0
+    assert "no-such-page.md" in broken.stderr and "#no-such" in broken.stderr
+    page.write_text((ROOT / "docs" / "benchmarks.md").read_text())
+    fixed = subprocess.run(mkdocs, cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert (tmp_path / "out" / "openapi.json").is_file()
