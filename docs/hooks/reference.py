@@ -142,13 +142,11 @@ def endpoint_tables(document: dict[str, Any]) -> str:
             tags = operation.get("tags") or [path.split("/")[1] or "other"]
             codes = ", ".join(sorted(operation.get("responses", {})))
             row = (
-                f"| `{method.upper()}` | `{path}` | {_summary(operation)} | "
+                f"| `{method.upper()} {path}` | {_summary(operation)} | "
                 f"{_parameters(operation)} | {_body(operation)} | {codes} |"
             )
             groups.setdefault(str(tags[0]), []).append(row)
-    head = (
-        "| method | path | what | query | body | answers |\n| --- | --- | --- | --- | --- | --- |"
-    )
+    head = "| method and path | what | query | body | answers |\n| --- | --- | --- | --- | --- |"
     parts = []
     for tag in sorted(groups, key=str.lower):
         parts.append(f"### {tag}\n\n{head}\n" + "\n".join(groups[tag]))

@@ -68,8 +68,8 @@ def test_every_operation_is_on_the_rest_api_page() -> None:
     for path, operations in document["paths"].items():
         for method in operations:
             if method in hooks.METHODS:
-                assert f"| `{method.upper()}` | `{path}` |" in page
-    assert "| `POST` | `/api/v1/runs/{run_id}/metrics` |" in page
+                assert f"| `{method.upper()} {path}` |" in page
+    assert "| `POST /api/v1/runs/{run_id}/metrics` |" in page
 
 
 def test_a_broken_link_or_anchor_fails_the_build(tmp_path: Path) -> None:
