@@ -4,7 +4,9 @@ a command that ignores a stop request is ended after the grace period)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from runway_core.schemas import ExperimentCreate, ProjectCreate, RunStatus
 from runway_core.schemas.sweep import SweepCreate
 from runway_core.store.sql import SqlStore
 from runway_core.sweeps.agent import Agent, AgentTiming, param_args, param_env
+from runway_core.tracking.context import run_env
 
 
 @pytest.fixture
@@ -81,3 +84,43 @@ def test_params_as_arguments_and_environment() -> None:
         "0.001", "adam", "3",
     )  # fmt: skip
     assert env["RUNWAY_SWEEP_PARAMS"].startswith('{"lr": 0.001')
+
+
+CHILD = """
+import os, subprocess, sys
+import runway
+from runway_core.store.sql import SqlStore
+
+run = runway.init()
+run.log({"loss": 1.0}, step=0)
+print("handed on:", os.environ.get("RUNWAY_RUN_RECORDS_END"))
+# A worker it starts attaches to the same run but does not end it.
+subprocess.run([sys.executable, "-c", "import runway; runway.init().log({'loss': 2.0}, step=1)"],
+               check=True)
+print("after its worker:", SqlStore(os.environ["RUNWAY_TRACKING_URI"]).get_run(run.id).status.value)
+"""
+
+
+@pytest.mark.parametrize("records_end", [True, False])
+def test_a_trial_process_records_its_own_end_and_its_workers_do_not(
+    store: SqlStore, sqlite_uri: str, tmp_path: Path, records_end: bool
+) -> None:
+    """What lets a trial whose agent died end (and never run again): the process the agent
+    hands the run to ends it at exit. Without the hand-over (``runway run``), it does not."""
+    agent, sweep_id = _agent(store, sqlite_uri, ["true"], 1)
+    trial = store.claim_next_trial(sweep_id, agent.worker)
+    assert trial is not None
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNWAY_")}
+    env |= run_env(trial.run_id, sqlite_uri, "p", "e", records_end=records_end)
+    env |= {"RUNWAY_SPOOL_DIR": str(tmp_path / "spool"), "RUNWAY_SILENT": "true"}
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "handed on: None" in done.stdout  # taken by the first process to attach
+    assert "after its worker: running" in done.stdout
+    ended = store.get_run(trial.run_id)
+    assert ended.status == (RunStatus.finished if records_end else RunStatus.running)
+    assert store.get_metric_history(trial.run_id, "loss").steps == [0, 1]
