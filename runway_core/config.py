@@ -87,7 +87,10 @@ class Settings(BaseSettings):
 
     # -- sweeps ----------------------------------------------------------------------------
     sweep_heartbeat_timeout: float = Field(
-        60.0, gt=0, description="seconds a claimed sweep trial may go without a heart-beat"
+        60.0,
+        gt=0,
+        description="seconds a claimed sweep trial may go without a heart-beat (or a metric "
+        "write) before it is given up and retried on a new run",
     )
     max_string_length: int = Field(
         65_536, gt=0, description="longest string (characters) in a JSON request body"

@@ -136,7 +136,7 @@ class Agent:
             _end_process(process)
             self._end(trial, RunStatus.killed)
             raise
-        if lost:  # re-queued and claimed by another worker: theirs to record
+        if lost:  # given up (its run ended killed) or claimed by another worker
             return TrialOutcome(trial, RunStatus.killed, code, reason)
         # Killed when it stopped because it was asked to: ended here after the grace, or it
         # saw run.should_stop and ended (the SDK tags it). A trial flagged as it finished its
@@ -169,7 +169,10 @@ class Agent:
             try:
                 beat = self.store.heartbeat_trial(trial.run_id, self.worker)
             except Conflict:
-                self.on_event(f"trial {trial.number} was given to another worker; ending it here")
+                self.on_event(
+                    f"trial {trial.number} is no longer this agent's (given up after its "
+                    "heart-beats stopped reaching the store); ending it here"
+                )
                 return _end_process(process), reason, True, True
             except StoreUnavailable:
                 continue  # keep running; the next heart-beat may get through

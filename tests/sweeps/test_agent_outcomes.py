@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,3 +125,23 @@ def test_a_trial_process_records_its_own_end_and_its_workers_do_not(
     ended = store.get_run(trial.run_id)
     assert ended.status == (RunStatus.finished if records_end else RunStatus.running)
     assert store.get_metric_history(trial.run_id, "loss").steps == [0, 1]
+
+
+def test_an_agent_whose_attempt_was_given_up_ends_it_and_leaves_it_killed(
+    store: SqlStore, sqlite_uri: str, tmp_path: Path
+) -> None:
+    """An agent cut off from the store (its beats stopped arriving) learns on its next beat
+    that its attempt was given up: it ends the command and records nothing over the store's
+    ``killed``; the trial waits on a new run."""
+    agent, sweep_id = _agent(
+        store, sqlite_uri, [sys.executable, "-c", "import time; time.sleep(60)"], 1
+    )
+    trial = store.claim_next_trial(sweep_id, agent.worker)
+    assert trial is not None
+    time.sleep(0.05)
+    assert store.requeue_stale_trials(sweep_id, timeout=0.01) == [trial.run_id]
+    outcome = agent.run_trial(trial, "p", "e")  # its first beat is refused
+    assert (outcome.status, outcome.exit_code != 0) == (RunStatus.killed, True)
+    assert store.get_run(trial.run_id).status == RunStatus.killed
+    [queued] = store.list_trials(sweep_id)
+    assert queued.status == RunStatus.queued and queued.previous_runs == [trial.run_id]
