@@ -59,6 +59,14 @@ def give_up_attempt(
     session.flush()
 
 
+def given_up_reason(retried_as: str) -> str:
+    """Why a given-up attempt whose process still writes is asked to stop."""
+    return (
+        "this attempt was given up when its worker went silent; the trial runs again as run "
+        + retried_as
+    )
+
+
 def _sweep_param(key: str, sweep: Sweep) -> bool:
     """A param the sweep set (a space key, or a dotted key under one); not the command's own."""
     return key in sweep.space or any(key.startswith(f"{name}.") for name in sweep.space)

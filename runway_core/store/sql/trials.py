@@ -19,7 +19,7 @@ from runway_core.models import MetricChunk, Run, Sweep, SweepTrial, Tag
 from runway_core.models._common import now_ms
 from runway_core.schemas import RunStatus
 from runway_core.schemas.sweep import MAX_TIMEOUT, RETRIED_TAG, TrialPublic
-from runway_core.store.sql.attempts import give_up_attempt
+from runway_core.store.sql.attempts import give_up_attempt, given_up_reason
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.metrics import _series_from_chunks
 from runway_core.store.sql.sweeps import (
@@ -186,8 +186,9 @@ class TrialsMixin(SqlBase):
     def _trial_signals(self, run_ids: Sequence[str]) -> dict[str, str]:
         """For metric writes just applied: the stop reasons of the trials asked to stop. Every
         ``SIGNS_OF_LIFE_MS`` a trial's writes also count as its heart-beat and apply the early
-        stopping rule, so trials that no agent watches (a launcher's) are covered too. Runs that
-        are not trials cost one indexed read."""
+        stopping rule, so trials that no agent watches (a launcher's) are covered too. A given-up
+        attempt whose process still writes is asked to stop. Runs that are not trials cost two
+        indexed reads."""
         ids = list(dict.fromkeys(run_ids))
         if not ids:
             return {}
@@ -198,7 +199,19 @@ class TrialsMixin(SqlBase):
                     col(SweepTrial.run_id).in_(ids)
                 )
             ).all()
+            trials = {run_id for run_id, _, _ in rows}
+            others = [run_id for run_id in ids if run_id not in trials]
+            given_up = (
+                session.exec(
+                    select(Tag.run_id, Tag.value).where(
+                        col(Tag.run_id).in_(others), Tag.key == RETRIED_TAG
+                    )
+                ).all()
+                if others
+                else []
+            )
         stops = {run_id: reason for run_id, reason, _ in rows if reason is not None}
+        stops.update({run_id: given_up_reason(retry) for run_id, retry in given_up})
         due = [
             run_id
             for run_id, reason, beat in rows

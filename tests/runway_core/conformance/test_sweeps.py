@@ -198,6 +198,10 @@ def test_a_retry_starts_clean_and_the_trial_counts_once(store: Store, experiment
         2,
         [first.run_id],
     )
+    # The dead attempt's process, if it still runs, writes to its own run and is told to stop.
+    stop = _log(store, first.run_id, 7.0)[0].stop
+    assert stop is not None and stop.endswith(f"runs again as run {second.run_id}")
+    assert _log(store, second.run_id, 0.5)[0].stop is None
 
 
 def test_a_trial_that_ended_or_was_asked_to_stop_is_never_run_again(
