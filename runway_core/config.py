@@ -141,8 +141,8 @@ class Settings(BaseSettings):
     sweep_heartbeat_timeout: float = Field(
         60.0,
         gt=0,
-        description="seconds a claimed sweep trial may go without a heart-beat before it is "
-        "put back in the queue",
+        description="seconds a claimed sweep trial may go without a heart-beat (or a metric "
+        "write) before it is given up and retried on a new run",
     )
     max_string_length: int = Field(
         65_536,

@@ -8,12 +8,13 @@ import pandas as pd
 
 from runway_core.schemas.sweep import SweepPublic, TrialPublic
 
-TRIAL_COLUMNS = ["trial", "status", "value", "run", "worker", "note"]
+TRIAL_COLUMNS = ["trial", "status", "value", "run", "attempts", "previous", "worker", "note"]
 
 
 def trials_frame(trials: Sequence[TrialPublic]) -> pd.DataFrame:
-    """One row per trial: number, status, the sweep metric's value, a link to its run, and
-    one ``params.<key>`` column per parameter."""
+    """One row per trial: number, status, the sweep metric's value, a link to its current
+    attempt's run and to the previous attempt's (one whose worker went silent), and one
+    ``params.<key>`` column per parameter."""
     rows = []
     for t in trials:
         row: dict[str, object] = {
@@ -21,6 +22,8 @@ def trials_frame(trials: Sequence[TrialPublic]) -> pd.DataFrame:
             "status": t.status.value,
             "value": t.value,
             "run": f"/run?run={t.run_id}",
+            "attempts": t.attempts,
+            "previous": f"/run?run={t.previous_runs[-1]}" if t.previous_runs else None,
             "run_id": t.run_id,
             "name": t.name or t.run_id[:8],
             "worker": t.worker or "",

@@ -119,6 +119,8 @@ def requeue_stale_trials(
     store: StoreDep,
     timeout: Annotated[float, Query(gt=0, le=MAX_TIMEOUT, description="seconds without a beat")],
 ) -> TrialsRequeued:
+    """Give up the attempts silent for ``timeout`` seconds (their runs end ``killed``, kept) and
+    queue their trials again on new runs; answers the given-up runs' ids."""
     _sweep(request, store, sweep_id, "write")
     ids = store.requeue_stale_trials(sweep_id, timeout=timeout)
     return TrialsRequeued(data=ids, count=len(ids))
@@ -128,7 +130,8 @@ def requeue_stale_trials(
 def heartbeat_trial(
     request: Request, run_id: str, body: TrialHeartbeat, store: StoreDep
 ) -> TrialPublic:
-    """The worker still runs the trial; ``stop_reason`` in the answer asks it to stop."""
+    """The worker still runs the trial; ``stop_reason`` in the answer asks it to stop. 409 when
+    the trial is no longer this worker's, or the run is a given-up attempt."""
     _trial_project(request, store, run_id)
     return store.heartbeat_trial(run_id, body.worker)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from runway_core.errors import RunwayError
 from runway_core.tracking import announce, current_run, start_run
-from runway_core.tracking.context import parent_run
+from runway_core.tracking.context import parent_run, take_run_end
 from runway_core.tracking.repro import CaptureParts
 from runway_core.tracking.session import RunSession
 
@@ -30,9 +30,12 @@ def init(
     (``{"opt": {"lr": 0.01}}`` → ``opt.lr``). ``tracking_uri``: ``None`` → ``RUNWAY_TRACKING_URI``
     or ``./runway.db``. ``capture`` turns reproduction info off (``False``) or in part
     (``{"packages": False}``). ``mode``: ``online``, ``offline`` or ``disabled`` (default
-    ``RUNWAY_MODE``). Under ``runway run``, attaches to the wrapper's run instead."""
+    ``RUNWAY_MODE``). Under ``runway run``, attaches to the wrapper's run instead (and under
+    ``runway agent``, to the trial's run, ending it with this process's status at exit)."""
     parent = parent_run()
     if parent is not None and mode != "disabled":
+        if parent.records_end:
+            take_run_end()
         return start_run(
             parent.project or project,
             parent.experiment or experiment,
@@ -42,7 +45,9 @@ def init(
             tracking_uri=parent.tracking_uri or tracking_uri,
             mode=mode,
             run_id=parent.run_id,
-            owns_status=False,  # the wrapper records how the command ended
+            # The wrapper records how the command ended; a sweep trial records it too, so
+            # it ends even when its agent died first.
+            owns_status=parent.records_end,
             capture=False,  # and what it ran
         )
     run = start_run(

@@ -100,7 +100,8 @@ def show(sweep_id: str, tracking_uri: str = TrackingUri) -> None:
     for t in store.list_trials(sweep_id):
         params = " ".join(f"{k}={v}" for k, v in t.params.items())
         value = "" if t.value is None else f"{t.value:.6g}"
-        note = Text(t.stop_reason or t.launched or "")
+        earlier = f"attempt {t.attempts}; earlier attempts: {', '.join(t.previous_runs)}"
+        note = Text(t.stop_reason or t.launched or (earlier if t.previous_runs else ""))
         table.add_row(str(t.number), t.run_id, t.status.value, value, Text(params), note)
     console.print(table)
 

@@ -32,8 +32,10 @@ class Sweep(SQLModel, table=True):
 
 
 class SweepTrial(SQLModel, table=True):
-    """A run of a sweep, with who claimed it and when it last showed signs of life. Its state
-    is its run's status (queued → running → finished / failed / killed)."""
+    """A sweep's slot: its current attempt's run, with who claimed it and when it last showed
+    signs of life. Its state is that run's status (queued → running → finished / failed /
+    killed). A trial whose worker went silent is retried on a new run (``requeue``): the dead
+    attempts' runs stay, ended ``killed``, listed in ``previous_runs``."""
 
     __tablename__ = "sweep_trials"
     __table_args__ = (
@@ -49,3 +51,4 @@ class SweepTrial(SQLModel, table=True):
     attempts: int = 0
     stop_reason: str | None = Field(default=None, sa_type=Text)
     launched: str | None = Field(default=None, sa_type=Text)  # the launcher's URL or id
+    previous_runs: list[str] | None = Field(default=None, sa_type=JSON)  # oldest first

@@ -14,6 +14,10 @@ from runway_core.schemas.run import RunStatus
 # and that it did stop early (by the SDK, when the run ends after ``run.should_stop``).
 STOP_TAG = "sweep.stop_reason"
 STOPPED_TAG = "sweep.stopped_early"
+# A trial retried after its worker went silent runs on a new run: each attempt's run is tagged
+# with its attempt number, and a dead attempt with the run that retried it.
+ATTEMPT_TAG = "sweep.attempt"
+RETRIED_TAG = "sweep.retried_as"
 MAX_TIMEOUT = 1e9  # seconds (30 years): the longest heart-beat timeout
 SweepState = Literal["running", "paused", "stopped", "finished"]
 SweepControl = Literal["running", "paused", "stopped"]
@@ -43,8 +47,10 @@ class SweepStatusSet(Schema):
 
 
 class TrialPublic(Schema):
-    """One trial: its run (``run_id``) and the sweep's view of it. ``value`` is the last value
-    of the sweep's metric the run logged."""
+    """One trial: its current attempt's run (``run_id``) and the sweep's view of it. ``value``
+    is the last value of the sweep's metric that run logged; ``attempts`` counts the claims;
+    ``previous_runs`` are the runs of earlier attempts whose worker went silent (oldest first,
+    each ended ``killed``)."""
 
     run_id: str
     sweep_id: str
@@ -59,6 +65,7 @@ class TrialPublic(Schema):
     attempts: int = 0
     stop_reason: str | None = None
     launched: str | None = None
+    previous_runs: list[str] = Field(default_factory=list)
 
 
 class SweepPublic(SweepBase):

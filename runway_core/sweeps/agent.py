@@ -2,9 +2,11 @@
 
 Each trial's parameters reach the command as ``--key value`` arguments and as environment
 variables (``RUNWAY_PARAM_<KEY>``, and all of them as JSON in ``RUNWAY_SWEEP_PARAMS``); the
-command's ``runway.init()`` attaches to the trial's run through ``RUNWAY_RUN_ID``. The agent
-heart-beats while the command runs, records how it ended, and re-queues trials whose worker went
-silent (another agent died) before claiming the next one.
+command's ``runway.init()`` attaches to the trial's run through ``RUNWAY_RUN_ID`` and records
+the run's end itself at exit (so a trial whose agent died still ends, and is never run again).
+The agent heart-beats while the command runs, records how it ended (by exit code, over what the
+command recorded), and before claiming the next trial gives up the attempts whose worker went
+silent: the trial is retried on a new run, the dead attempt's run is kept, ``killed``.
 """
 
 from __future__ import annotations
@@ -115,7 +117,9 @@ class Agent:
         argv = [*self.command, *param_args(trial.params)]
         env = {
             **os.environ,
-            **run_env(trial.run_id, self.tracking_uri, project, experiment, trial.name),
+            **run_env(
+                trial.run_id, self.tracking_uri, project, experiment, trial.name, records_end=True
+            ),
             **param_env(trial.params),
             SWEEP_ID_VAR: self.sweep_id,
             "PYTHONUNBUFFERED": "1",
@@ -132,7 +136,7 @@ class Agent:
             _end_process(process)
             self._end(trial, RunStatus.killed)
             raise
-        if lost:  # re-queued and claimed by another worker: theirs to record
+        if lost:  # given up (its run ended killed) or claimed by another worker
             return TrialOutcome(trial, RunStatus.killed, code, reason)
         # Killed when it stopped because it was asked to: ended here after the grace, or it
         # saw run.should_stop and ended (the SDK tags it). A trial flagged as it finished its
@@ -165,7 +169,10 @@ class Agent:
             try:
                 beat = self.store.heartbeat_trial(trial.run_id, self.worker)
             except Conflict:
-                self.on_event(f"trial {trial.number} was given to another worker; ending it here")
+                self.on_event(
+                    f"trial {trial.number} is no longer this agent's (given up after its "
+                    "heart-beats stopped reaching the store); ending it here"
+                )
                 return _end_process(process), reason, True, True
             except StoreUnavailable:
                 continue  # keep running; the next heart-beat may get through

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,7 @@ from runway_core.schemas import RunStatus
 from runway_core.store.http import HttpStore
 from tests.conftest import LiveServer
 
-from .conftest import AgentStarter, agent_log, create_sweep, wait_for
+from .conftest import AgentStarter, agent_log, create_sweep
 
 
 def _results(env: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -52,32 +50,6 @@ def test_a_grid_run_by_two_agents_in_parallel_ends_with_exactly_six_finished(
         assert t.value == (t.params["x"] - 3) ** 2 + (t.params["y"] + 1) ** 2 + 1.0
     assert sweep.best is not None and sweep.best.params == {"x": 3, "y": -1}
     assert store.get_run(sweep.best.run_id).metrics["loss"].last == 1.0
-
-
-def test_a_killed_agents_trial_is_requeued_and_finished_by_another(
-    live_server: LiveServer, env: dict[str, str], tmp_path: Path, start_agent: AgentStarter
-) -> None:
-    spec = {
-        "method": "grid",
-        "metric": {"name": "loss", "goal": "minimize"},
-        "parameters": {"x": {"values": [2]}},
-    }
-    sweep_id = create_sweep(tmp_path, spec, live_server.url, env)
-    store = HttpStore(live_server.url)
-    first = start_agent(sweep_id, live_server.url, env, extra_env={"TRIAL_HANG": "1"})
-    out = Path(env["TRIAL_OUT"])
-    wait_for(lambda: list(out.glob("*.hang")), 90, "the first attempt to start")
-    [trial] = store.list_trials(sweep_id, status="running")
-    os.killpg(first.pid, signal.SIGKILL)  # the agent and its trial die, as with a lost machine
-    first.wait()
-    second = start_agent(sweep_id, live_server.url, env, "--stale-after", "1",
-                         extra_env={"TRIAL_HANG": "1"})  # fmt: skip
-    assert second.wait(120) == 0, agent_log(tmp_path, 1)
-    [again] = store.list_trials(sweep_id)
-    assert again.run_id == trial.run_id and again.status == RunStatus.finished
-    assert again.attempts == 2 and again.worker != trial.worker
-    assert "re-queued 1 trial" in agent_log(tmp_path, 1)
-    assert _results(env)[trial.run_id]["last_step"] == 0
 
 
 def test_early_stopping_ends_a_bad_trial_before_its_last_step(

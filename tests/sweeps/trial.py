@@ -2,8 +2,10 @@
 
 Takes ``--key value`` params; logs ``loss = (x - 3)^2 + (y + 1)^2 + offset + 1/(step + 1)``
 for ``steps`` steps, ``delay * offset`` seconds apart, ending early when the run is asked to stop.
-Writes what it received (arguments and environment) to ``$TRIAL_OUT/<run id>.json``. With
-``$TRIAL_HANG`` set, its first attempt at each run hangs (for the killed-agent test).
+Writes its process id to ``$TRIAL_OUT/<run id>.pid`` as it starts, and what it received
+(arguments and environment) to ``$TRIAL_OUT/<run id>.json`` as it ends. With
+``$TRIAL_HANG_AFTER=N`` it logs N steps, sends them, writes ``<run id>.hang`` and hangs (for the
+killed-agent tests).
 """
 
 import json
@@ -20,15 +22,17 @@ def main() -> None:
     params = {words[i][2:]: json.loads(words[i + 1]) for i in range(0, len(words), 2)}
     run = runway.init()
     out = Path(os.environ["TRIAL_OUT"])
-    hang = out / f"{run.id}.hang"
-    if os.environ.get("TRIAL_HANG") and not hang.exists():
-        hang.touch()
-        time.sleep(600)
+    (out / f"{run.id}.pid").write_text(str(os.getpid()))
+    hang_after = int(os.environ.get("TRIAL_HANG_AFTER", "-1"))
     env = {k: v for k, v in os.environ.items() if k.startswith("RUNWAY_PARAM_")}
     x, y = float(params.get("x", 3)), float(params.get("y", -1))
     base = (x - 3) ** 2 + (y + 1) ** 2 + float(params.get("offset", 0))
     last = -1
     for step in range(int(params.get("steps", 1))):
+        if step == hang_after:
+            run.flush(30)
+            (out / f"{run.id}.hang").touch()
+            time.sleep(600)
         run.log({"loss": base + 1 / (step + 1)}, step=step)
         last = step
         if run.should_stop:

@@ -3,6 +3,7 @@ parameter, parallel coordinates and trials; sweeps listed and linked from the pr
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -92,3 +93,42 @@ def test_no_sweeps_shows_how_to_start_one(seeded: Seeded, open_page: Any) -> Non
     no_exception(at)
     assert any("No sweeps yet" in i.value for i in at.info)
     assert any("runway agent" in c.value for c in at.code)
+
+
+def test_a_retried_trial_is_one_row_linking_its_earlier_attempt(
+    seeded: Seeded, open_page: Any
+) -> None:
+    store = SqlStore(seeded.uri)
+    try:
+        spec = {
+            "method": "grid",
+            "metric": {"name": "loss", "goal": "minimize"},
+            "parameters": {"lr": {"values": [0.1, 0.01]}},
+        }
+        sweep = store.create_sweep(
+            SweepCreate(experiment_id=seeded.experiments["svm"], spec=spec, name="retried")
+        )
+        dead = store.claim_next_trial(sweep.id, "lost")
+        assert dead is not None
+        store.log_metrics(dead.run_id, MetricBatch(metrics={"loss": MetricSeriesIn(values=[0.1])}))
+        time.sleep(0.05)
+        assert store.requeue_stale_trials(sweep.id, timeout=0.01) == [dead.run_id]
+        for loss in (0.4, 0.3):  # trial 0's second attempt, then trial 1
+            trial = store.claim_next_trial(sweep.id, "w")
+            assert trial is not None
+            store.log_metrics(
+                trial.run_id, MetricBatch(metrics={"loss": MetricSeriesIn(values=[loss])})
+            )
+            store.update_run(trial.run_id, RunUpdate(status=RunStatus.finished))
+    finally:
+        store.close()
+    at = open_page("sweeps", sweep=sweep.id)
+    no_exception(at)
+    (bar,) = at.get("progress")
+    assert "2 of 2 trials ended (2 finished)" in bar.proto.text  # the dead attempt is no trial
+    trials = table(at)
+    assert trials["trial"].tolist() == [0, 1] and trials["attempts"].tolist() == [2, 1]
+    assert trials["previous"].tolist()[0] == f"/run?run={dead.run_id}"
+    assert trials["run"].tolist()[0] != f"/run?run={dead.run_id}"
+    assert trials["value"].tolist() == [0.4, 0.3]  # not the dead attempt's 0.1
+    assert any(label.startswith("Open trial 1") for label in _links(at))  # best: 0.3

@@ -105,6 +105,9 @@ def show(sweep: SweepPublic) -> None:
         column_config={
             "value": st.column_config.NumberColumn(sweep.metric, format="%.4g"),
             "run": st.column_config.LinkColumn("run", display_text="open run"),
+            "previous": st.column_config.LinkColumn(
+                "previous attempt", display_text="open earlier attempt"
+            ),
         },
         key="trials_table",
     )

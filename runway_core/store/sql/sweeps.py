@@ -78,7 +78,7 @@ def trial_publics(
         params.update({k: v for k, v in run.params.items() if k not in params})
         out.append(
             TrialPublic(
-                **row_dict(trial),
+                **{**row_dict(trial), "previous_runs": trial.previous_runs or []},
                 name=run.name,
                 status=run.status,
                 params=params,

@@ -18,7 +18,8 @@ from runway_core.errors import Conflict, InvalidInput, NotFound
 from runway_core.models import MetricChunk, Run, Sweep, SweepTrial, Tag
 from runway_core.models._common import now_ms
 from runway_core.schemas import RunStatus
-from runway_core.schemas.sweep import MAX_TIMEOUT, TrialPublic
+from runway_core.schemas.sweep import MAX_TIMEOUT, RETRIED_TAG, TrialPublic
+from runway_core.store.sql.attempts import give_up_attempt, given_up_reason
 from runway_core.store.sql.base import SqlBase
 from runway_core.store.sql.metrics import _series_from_chunks
 from runway_core.store.sql.sweeps import (
@@ -126,8 +127,12 @@ class TrialsMixin(SqlBase):
         return median_stop_reason(rule, key, sweep.goal, _curve(session, run_id, key), finished)
 
     def requeue_stale_trials(self, sweep_id: str, *, timeout: float) -> list[str]:
-        """Trials whose worker has not heart-beaten for ``timeout`` seconds go back to the
-        queue (trials handed to a launcher are its orchestrator's to retry); returns run ids."""
+        """Give up the attempts whose worker has not heart-beaten for ``timeout`` seconds: each
+        one's run ends ``killed`` (kept, tagged ``sweep.attempt``) and its trial goes back to the
+        queue on a new run, so a retry never mixes its points with the dead attempt's; a trial
+        that was asked to stop ends there instead. Only runs still ``running`` are taken, under
+        their row lock: a trial whose process recorded its own end is never run again. Trials
+        handed to a launcher are its orchestrator's to retry. Returns the given-up run ids."""
         if not 0 < timeout <= MAX_TIMEOUT:  # also NaN
             raise InvalidInput(
                 f"timeout must be between 0 and {MAX_TIMEOUT:g} seconds, not {timeout!r}",
@@ -135,7 +140,7 @@ class TrialsMixin(SqlBase):
             )
         cutoff = now_ms() - int(timeout * 1000)
         with self._write() as session:
-            sweep_row(session, sweep_id)
+            sweep = sweep_row(session, sweep_id)
             rows = session.exec(
                 select(SweepTrial, Run)
                 .join(Run, col(Run.id) == col(SweepTrial.run_id))
@@ -145,13 +150,12 @@ class TrialsMixin(SqlBase):
                     col(SweepTrial.heartbeat_at) < cutoff,
                     col(SweepTrial.launched).is_(None),
                 )
+                .order_by(col(SweepTrial.number))
                 .with_for_update(skip_locked=True, of=Run)  # type: ignore[arg-type]
             ).all()
             stamp = now_ms()
             for trial, run in rows:
-                run.status, run.updated_at = RunStatus.queued, stamp
-                trial.worker, trial.heartbeat_at = None, None
-                session.add_all([run, trial])
+                give_up_attempt(session, sweep, trial, run, stamp)
             return [run.id for _, run in rows]
 
     def stop_trial(self, run_id: str, reason: str) -> TrialPublic:
@@ -182,8 +186,9 @@ class TrialsMixin(SqlBase):
     def _trial_signals(self, run_ids: Sequence[str]) -> dict[str, str]:
         """For metric writes just applied: the stop reasons of the trials asked to stop. Every
         ``SIGNS_OF_LIFE_MS`` a trial's writes also count as its heart-beat and apply the early
-        stopping rule, so trials that no agent watches (a launcher's) are covered too. Runs that
-        are not trials cost one indexed read."""
+        stopping rule, so trials that no agent watches (a launcher's) are covered too. A given-up
+        attempt whose process still writes is asked to stop. Runs that are not trials cost two
+        indexed reads."""
         ids = list(dict.fromkeys(run_ids))
         if not ids:
             return {}
@@ -194,7 +199,19 @@ class TrialsMixin(SqlBase):
                     col(SweepTrial.run_id).in_(ids)
                 )
             ).all()
+            trials = {run_id for run_id, _, _ in rows}
+            others = [run_id for run_id in ids if run_id not in trials]
+            given_up = (
+                session.exec(
+                    select(Tag.run_id, Tag.value).where(
+                        col(Tag.run_id).in_(others), Tag.key == RETRIED_TAG
+                    )
+                ).all()
+                if others
+                else []
+            )
         stops = {run_id: reason for run_id, reason, _ in rows if reason is not None}
+        stops.update({run_id: given_up_reason(retry) for run_id, retry in given_up})
         due = [
             run_id
             for run_id, reason, beat in rows
@@ -224,6 +241,13 @@ class TrialsMixin(SqlBase):
 def _trial(session: Session, run_id: str) -> tuple[SweepTrial, Run, Sweep]:
     trial = session.get(SweepTrial, run_id)
     run = session.get(Run, run_id)
+    retried = session.get(Tag, (run_id, RETRIED_TAG)) if trial is None else None
+    if retried is not None:
+        raise Conflict(
+            f"run {run_id!r} is a given-up attempt of a sweep trial (its worker went silent); "
+            "the trial runs again on a new run",
+            field="run_id",
+        )
     if trial is None or run is None:
         raise NotFound(f"run {run_id!r} is not a sweep trial", field="run_id")
     sweep = session.get(Sweep, trial.sweep_id)

@@ -140,7 +140,9 @@ def test_pause_resume_and_stop(store: Store, experiment: Any) -> None:
         store.set_sweep_status(sweep.id, "asleep")  # type: ignore[arg-type]
 
 
-def test_heartbeats_keep_a_trial_and_silence_requeues_it(store: Store, experiment: Any) -> None:
+def test_heartbeats_keep_a_trial_and_silence_retries_it_on_a_new_run(
+    store: Store, experiment: Any
+) -> None:
     sweep = _grid(store, experiment, budget={"max_trials": 2})
     a = store.claim_next_trial(sweep.id, "a")
     b = store.claim_next_trial(sweep.id, "b")
@@ -150,13 +152,77 @@ def test_heartbeats_keep_a_trial_and_silence_requeues_it(store: Store, experimen
     assert beat.heartbeat_at is not None and a.heartbeat_at is not None
     assert beat.heartbeat_at > a.heartbeat_at and beat.stop_reason is None
     assert store.requeue_stale_trials(sweep.id, timeout=0.2) == [a.run_id]
-    assert store.get_run(a.run_id).status == RunStatus.queued
+    dead = store.get_run(a.run_id)  # the given-up attempt stays, ended at its last beat
+    assert (dead.status, dead.end_time) == (RunStatus.killed, a.heartbeat_at)
     with pytest.raises(Conflict):
-        store.heartbeat_trial(a.run_id, "a")  # no longer a's
+        store.heartbeat_trial(a.run_id, "a")  # no longer a trial's current attempt
+    [queued] = store.list_trials(sweep.id, status="queued")
+    assert queued.number == a.number and queued.run_id != a.run_id
+    assert queued.params == a.params and queued.previous_runs == [a.run_id]
+    assert dead.tags == {"sweep.attempt": "1", "sweep.retried_as": queued.run_id}
     again = store.claim_next_trial(sweep.id, "c")
-    assert again is not None and (again.run_id, again.worker, again.attempts) == (a.run_id, "c", 2)
+    assert again is not None and (again.run_id, again.worker, again.attempts) == (
+        queued.run_id,
+        "c",
+        2,
+    )
+    fresh = store.get_run(again.run_id)
+    assert (fresh.name, fresh.sweep_id, fresh.tags["sweep.attempt"]) == (
+        dead.name,
+        sweep.id,
+        "2",
+    )
     with pytest.raises(NotFound):
         store.heartbeat_trial("f" * 32, "c")
+
+
+def test_a_retry_starts_clean_and_the_trial_counts_once(store: Store, experiment: Any) -> None:
+    sweep = _grid(store, experiment, budget={"max_trials": 1})
+    first = store.claim_next_trial(sweep.id, "a")
+    assert first is not None
+    _log(store, first.run_id, 9.0, 8.0)  # steps 0 and 1, then the worker dies
+    time.sleep(0.05)
+    assert store.requeue_stale_trials(sweep.id, timeout=0.01) == [first.run_id]
+    second = store.claim_next_trial(sweep.id, "b")
+    assert second is not None and second.value is None  # nothing of the dead attempt's
+    _log(store, second.run_id, 3.0, 2.0, 1.0)
+    store.update_run(second.run_id, RunUpdate(status=RunStatus.finished))
+    assert store.get_metric_history(second.run_id, "loss").steps == [0, 1, 2]
+    assert store.get_metric_history(first.run_id, "loss").values == [9.0, 8.0]
+    done = store.get_sweep(sweep.id)
+    assert (done.state, done.counts) == ("finished", {"finished": 1})
+    assert done.best is not None and (done.best.run_id, done.best.value) == (second.run_id, 1.0)
+    [trial] = store.list_trials(sweep.id)
+    assert (trial.run_id, trial.attempts, trial.previous_runs) == (
+        second.run_id,
+        2,
+        [first.run_id],
+    )
+    # The dead attempt's process, if it still runs, writes to its own run and is told to stop.
+    stop = _log(store, first.run_id, 7.0)[0].stop
+    assert stop is not None and stop.endswith(f"runs again as run {second.run_id}")
+    assert _log(store, second.run_id, 0.5)[0].stop is None
+
+
+def test_a_trial_that_ended_or_was_asked_to_stop_is_never_run_again(
+    store: Store, experiment: Any
+) -> None:
+    sweep = _grid(store, experiment, budget={"max_trials": 2})
+    ended = store.claim_next_trial(sweep.id, "a")
+    asked = store.claim_next_trial(sweep.id, "a")
+    assert ended is not None and asked is not None
+    # The trial's own process recorded its end (its agent is gone): not re-queued.
+    store.update_run(ended.run_id, RunUpdate(status=RunStatus.finished))
+    store.stop_trial(asked.run_id, "diverged")
+    time.sleep(0.05)
+    assert store.requeue_stale_trials(sweep.id, timeout=0.01) == [asked.run_id]
+    trials = store.list_trials(sweep.id)
+    assert [(t.run_id, t.status, t.previous_runs) for t in trials] == [
+        (ended.run_id, RunStatus.finished, []),
+        (asked.run_id, RunStatus.killed, []),  # it was to stop: ended, not retried
+    ]
+    assert store.claim_next_trial(sweep.id, "b") is None
+    assert store.get_sweep(sweep.id).state == "finished"
 
 
 def test_a_stopped_trial_learns_it_on_its_next_metric_write(store: Store, experiment: Any) -> None:
