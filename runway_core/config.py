@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         description="project that holds experiments created through the MLflow API (unless "
         "the experiment's runway.project tag names another)",
     )
+    mlflow_default_role: Literal["write", "read", "none"] = Field(
+        "write",
+        description="with --auth, the role every user holds in the MLflow project (made at "
+        "server start) unless a membership says otherwise: write, read or none",
+    )
 
     # -- sweeps ----------------------------------------------------------------------------
     sweep_heartbeat_timeout: float = Field(
