@@ -1,7 +1,7 @@
-"""MLflow on a team server (``runway server --auth``, two workers): the MLflow project exists from
-start, owned by no one; a third user's reads create nothing; two users run the same unchanged
-MLflow script and both succeed, each seeing its runs; ``RUNWAY_MLFLOW_DEFAULT_ROLE=read`` (read
-at the next start) lets users read it but not write into it."""
+"""MLflow on a team server (``runway server --auth``, two workers, SQLite and PostgreSQL): the
+MLflow project exists from start, owned by no one; a third user's reads create nothing; two
+users run the same unchanged MLflow script and both succeed, each seeing its runs;
+``RUNWAY_MLFLOW_DEFAULT_ROLE=read`` (read at the next start) lets users read it, not write."""
 
 from __future__ import annotations
 
@@ -97,8 +97,17 @@ def _snapshot(db: str) -> dict[str, list[Any]]:
         engine.dispose()
 
 
-def test_every_user_runs_the_same_mlflow_script_and_reads_create_nothing(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'team.db'}"
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_every_user_runs_the_same_mlflow_script_and_reads_create_nothing(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    db = (
+        f"sqlite:///{tmp_path / 'team.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_uri")
+    )
     env = {"RUNWAY_AUTH": "true"}
     server = start_server(tmp_path, backend_uri=db, workers=2, env=env)
     try:
