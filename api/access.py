@@ -15,7 +15,7 @@ from fastapi import Request
 
 from runway_core.auth.roles import role_at_least
 from runway_core.auth.service import AccessService, Principal
-from runway_core.errors import Forbidden, NotFound, Unauthorized
+from runway_core.errors import AlreadyExists, Forbidden, NotFound, Unauthorized
 
 Role = Literal["read", "write", "admin"]
 SCOPE_ACCESS = "runway.access"  # the AccessService, in every request's scope when auth is on
@@ -64,6 +64,21 @@ def require_project(
             f"user {principal.name!r} may only read project {project_id!r}; "
             f"this needs the {role} role (a project admin can grant it)"
         )
+
+
+def refuse_taken_name(request: Request, project_id: str, name: str) -> None:
+    """A request that creates project ``name`` unless it exists found it, as ``project_id``:
+    raise ``AlreadyExists`` when the caller holds no role in it. Names are unique server-wide,
+    so saying that one is taken reveals no more than creating it would (409)."""
+    service = access_service(request)
+    principal = current_principal(request)
+    if service is None or principal is None or service.role_in(principal, project_id):
+        return
+    raise AlreadyExists(
+        f"project {name!r} exists and you have no role in it (project names are shared by "
+        "everyone on this server); ask its admin for a role or pick another name",
+        field="project",
+    )
 
 
 def require_server_admin(request: Request) -> None:

@@ -20,6 +20,7 @@ from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
 from .log_redaction import redact_access_log
 from .mlflow import router as mlflow_router
+from .mlflow.context import open_mlflow_project
 from .openapi import install_openapi
 from .prometheus import install_metrics
 from .routes import (
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         if engine is None:
             raise ServerMisconfigured("authentication needs the server's own database store")
         install_auth(app, engine, failures_per_minute=settings.auth_failures_per_minute)
+    if settings.auth:  # shared by the team: it exists before any request, owned by no one
+        open_mlflow_project(store, getattr(app.state, "access", None), settings)
     install_error_handlers(app)
     # Added first, so it runs inside the size limit and never buffers an oversized body.
     app.add_middleware(RefuseUnstorableText, max_string_length=settings.max_string_length)

@@ -23,6 +23,7 @@ from runway_core.auth.roles import Role
 from runway_core.auth.service import AccessService
 from runway_core.auth.tokens import token_id_of
 
+from .access import refuse_taken_name
 from .mlflow.mapping import DEFAULT_EXPERIMENT_ID, PROJECT_TAG
 
 # (project id or None when the thing does not exist — its route then answers 404 — and what
@@ -126,7 +127,16 @@ async def new_runs(request: Request, service: AccessService) -> list[Target]:
     return _experiments(service, [e for e in dict.fromkeys(ids) if isinstance(e, str)])
 
 
-def _ensured(service: AccessService, start: Any) -> Target:
+def _named_for_creation(request: Request, service: AccessService, name: str) -> Target:
+    """A project a request creates unless it exists: when it exists and the caller has no role
+    in it, 409 saying so (names are server-wide), not a 404 that hides the real cause."""
+    found = service.project_named(name)
+    if found is not None:
+        refuse_taken_name(request, found, name)
+    return (found, f"project named {name!r}")
+
+
+def _ensured(request: Request, service: AccessService, start: Any) -> Target:
     """A get-or-create of a run: an existing run's project, else the named project's (or
     ``(None, "")`` when the project is to be created too)."""
     if not isinstance(start, dict):
@@ -138,12 +148,12 @@ def _ensured(service: AccessService, start: Any) -> Target:
             return (found, f"run {run_id!r}")
     name = start.get("project")
     if isinstance(name, str):
-        return (service.project_named(name), f"project named {name!r}")
+        return _named_for_creation(request, service, name)
     return (None, "")
 
 
 async def ensured_run(request: Request, service: AccessService) -> list[Target]:
-    return [_ensured(service, await _json(request))]
+    return [_ensured(request, service, await _json(request))]
 
 
 async def written_runs(request: Request, service: AccessService) -> list[Target]:
@@ -156,7 +166,7 @@ async def written_runs(request: Request, service: AccessService) -> list[Target]
         if not isinstance(write, dict):
             continue
         if write.get("op") == "create_run":
-            targets.append(_ensured(service, write.get("run")))
+            targets.append(_ensured(request, service, write.get("run")))
         run_id = write.get("run_id")
         if isinstance(run_id, str) and run_id not in seen:
             seen.add(run_id)
@@ -216,8 +226,8 @@ async def mlflow_new_experiment(request: Request, service: AccessService) -> lis
             name = tag.get("value") or name
     if not isinstance(name, str):
         return []
-    found = service.project_named(name)
-    return [(found, f"project named {name!r}")] if found is not None else [(None, "")]
+    found = _named_for_creation(request, service, name)
+    return [found] if found[0] is not None else [(None, "")]
 
 
 async def mlflow_search(request: Request, service: AccessService) -> list[Target]:

@@ -136,6 +136,11 @@ class Settings(BaseSettings):
         description="project of the experiments created through the MLflow API (unless their "
         "runway.project tag names another) and of runway import mlflow",
     )
+    mlflow_default_role: Literal["write", "read", "none"] = Field(
+        "write",
+        description="with --auth, the role every user holds in the MLflow project (made at "
+        "server start) unless a membership says otherwise: write, read or none",
+    )
 
     # -- sweeps ----------------------------------------------------------------------------
     sweep_heartbeat_timeout: float = Field(

@@ -2,8 +2,12 @@
 
 An MLflow experiment is a Runway experiment; its MLflow id is the Runway id, except MLflow's
 default experiment ``"0"``, which is the experiment "Default" of the MLflow project
-(``RUNWAY_MLFLOW_PROJECT``), created when first needed. Every lookup of an experiment or run
-asks ``api.access`` for the role the handler needs on its project.
+(``RUNWAY_MLFLOW_PROJECT``). With authentication on, the server makes that project and
+experiment at start (``open_mlflow_project``), owned by no one, and every user holds
+``RUNWAY_MLFLOW_DEFAULT_ROLE`` in it; reads never create anything, a write recreates them if an
+admin deleted them. With authentication off (one user, no roles) they are made on first use.
+Every lookup of an experiment or run asks ``api.access`` for the role the handler needs on its
+project.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from runway_core.auth.service import AccessService
+from runway_core.config import Settings
 from runway_core.errors import NotFound
 from runway_core.schemas import (
     ExperimentCreate,
@@ -23,7 +29,13 @@ from runway_core.schemas import (
 )
 from runway_core.store import Store
 
-from ..access import Role, grant_creator, readable_project_ids, require_project
+from ..access import (
+    Role,
+    access_service,
+    grant_creator,
+    readable_project_ids,
+    require_project,
+)
 from .mapping import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 
 
@@ -34,17 +46,22 @@ class MlflowContext:
     project_name: str
 
     def project(self, name: str | None = None) -> ProjectPublic:
-        """The project by name (the MLflow project by default), created when missing."""
+        """The project by name (the MLflow project by default), created when missing (only for
+        a write: the MLflow project shared, owned by no one; another with the caller its admin)."""
         name = name or self.project_name
         try:
             return self.store.get_project_by_name(name)
         except NotFound:
+            if name == self.project_name:
+                settings = self.request.app.state.settings
+                return open_mlflow_project(self.store, access_service(self.request), settings)
             project = self.store.create_project(ProjectCreate(name=name), exist_ok=True)
             # As through /api/v1: whoever creates a project is its admin (auth off: no-op).
             grant_creator(self.request, project.id)
             return project
 
     def default_experiment(self) -> ExperimentPublic:
+        """MLflow's experiment "0", created when missing (for a write)."""
         project = self.project()
         try:
             return self.store.get_experiment_by_name(project.id, DEFAULT_EXPERIMENT_NAME)
@@ -52,6 +69,18 @@ class MlflowContext:
             return self.store.create_experiment(
                 project.id, ExperimentCreate(name=DEFAULT_EXPERIMENT_NAME), exist_ok=True
             )
+
+    def existing_default_experiment(self) -> ExperimentPublic:
+        """MLflow's experiment "0" for a read: with authentication on, as it is (a read creates
+        nothing); off (one user, no roles to take), made on first use as MLflow does."""
+        found = self.default_experiment_id()
+        if found is None and access_service(self.request) is None:
+            return self.default_experiment()
+        if found is None:
+            raise NotFound(
+                f"No Experiment with id={DEFAULT_EXPERIMENT_ID} exists", field="experiment_id"
+            )
+        return self.store.get_experiment(found)
 
     def default_experiment_id(self) -> str | None:
         """The Runway id behind ``"0"`` if it exists already (reads only)."""
@@ -65,7 +94,9 @@ class MlflowContext:
         if not mlflow_id:
             raise NotFound("experiment_id: no experiment given", field="experiment_id")
         if mlflow_id == DEFAULT_EXPERIMENT_ID:
-            exp = self.default_experiment()
+            exp = (
+                self.existing_default_experiment() if role == "read" else self.default_experiment()
+            )
         else:
             try:
                 exp = self.store.get_experiment(mlflow_id)
@@ -97,8 +128,10 @@ class MlflowContext:
 
     def experiment_by_name(self, name: str) -> ExperimentPublic:
         """An experiment by its MLflow name: the MLflow project's first, then other projects'."""
-        if name == DEFAULT_EXPERIMENT_NAME:
-            exp = self.default_experiment()
+        if name == DEFAULT_EXPERIMENT_NAME and (
+            self.default_experiment_id() is not None or access_service(self.request) is None
+        ):
+            exp = self.existing_default_experiment()
             require_project(self.request, exp.project_id, "read")
             return exp
         for project in self.readable_projects():
@@ -107,6 +140,22 @@ class MlflowContext:
             except NotFound:
                 continue
         raise NotFound(f"Could not find experiment with name {name}", field="experiment_name")
+
+
+def open_mlflow_project(
+    store: Store, access: AccessService | None, settings: Settings
+) -> ProjectPublic:
+    """Make the MLflow project and its experiment "Default" unless they exist, and (with
+    authentication on) give every user ``settings.mlflow_default_role`` in it. Safe to run
+    from several workers at once; nobody is made its admin (server admins are, everywhere)."""
+    project = store.create_project(ProjectCreate(name=settings.mlflow_project), exist_ok=True)
+    store.create_experiment(
+        project.id, ExperimentCreate(name=DEFAULT_EXPERIMENT_NAME), exist_ok=True
+    )
+    if access is not None:
+        role = settings.mlflow_default_role
+        access.set_default_role(project.id, None if role == "none" else role)
+    return project
 
 
 def get_context(request: Request) -> MlflowContext:

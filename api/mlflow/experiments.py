@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound
 from runway_core.schemas import ExperimentCreate, ExperimentUpdate
 
-from ..access import require_project
+from ..access import access_service, require_project
 from .context import MlflowDep
 from .errors import MlflowError, MlflowRoute
 from .mapping import DEFAULT_EXPERIMENT_ID, PROJECT_TAG, experiment_json
@@ -92,7 +92,8 @@ def _search(body: SearchExperiments, ctx: MlflowDep) -> dict[str, Any]:
             f"view_type: expected ACTIVE_ONLY, DELETED_ONLY or ALL, got {body.view_type!r}",
             field="view_type",
         )
-    ctx.default_experiment()  # "0" exists from the first look
+    if access_service(ctx.request) is None:  # one user, no roles: "0" from the first look
+        ctx.default_experiment()
     default_id = ctx.default_experiment_id()
     matches = experiment_matcher(body.filter or "")
     found = []

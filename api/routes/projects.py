@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, status
 from runway_core.errors import AlreadyExists, NotFound
 from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
 
-from ..access import access_service, grant_creator, readable_project_ids, require_project
+from ..access import access_service, grant_creator, readable_project_ids, refuse_taken_name
 from ..deps import StoreDep
 from ..schemas import ProjectsPublic
 
@@ -32,12 +32,12 @@ def create_project(
         grant_creator(request, created.id)
         return created
     if exist_ok:
-        try:
-            require_project(request, existing.id, "read")
-            return existing
-        except NotFound:
-            pass
-    raise AlreadyExists(f"project {body.name!r} already exists")
+        refuse_taken_name(request, existing.id, body.name)
+        return existing
+    raise AlreadyExists(
+        f"project {body.name!r} already exists (project names are shared by everyone on "
+        "this server)"
+    )
 
 
 @router.get("", response_model=ProjectsPublic)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, select, update
+from sqlalchemy import Engine, Select, and_, select, update
 from sqlmodel import Session, col
 
 from runway_core.auth.roles import Role, role_at_least
 from runway_core.auth.tokens import hash_token, matches, token_id_of
-from runway_core.errors import Unauthorized
+from runway_core.errors import InvalidInput, Unauthorized
 from runway_core.models import ApiToken, Experiment, Project, ProjectMember, Run, Sweep, User
 from runway_core.models._common import now_ms
 
@@ -71,16 +71,22 @@ class AccessService:
             return Principal(user_id=user.id, name=user.name, admin=user.admin)
 
     def role_in(self, principal: Principal, project_id: str) -> Role | None:
-        """The role ``principal`` holds in the project (server admins: admin everywhere)."""
+        """The role ``principal`` holds in the project (server admins: admin everywhere): its
+        membership's, else the project's default role for every user (``None``: no role)."""
         if principal.admin:
             return "admin"
+        member = and_(
+            col(ProjectMember.project_id) == col(Project.id),
+            col(ProjectMember.user_id) == principal.user_id,
+        )
         with Session(self._engine) as session:
-            role = session.execute(
-                select(col(ProjectMember.role)).where(
-                    col(ProjectMember.project_id) == project_id,
-                    col(ProjectMember.user_id) == principal.user_id,
-                )
-            ).scalar()
+            found = session.execute(
+                select(col(ProjectMember.role), col(Project.default_role))
+                .select_from(Project)
+                .outerjoin(ProjectMember, member)
+                .where(col(Project.id) == project_id)
+            ).first()
+        role = None if found is None else found[0] or found[1]
         return role if role in ("read", "write", "admin") else None  # type: ignore[return-value]
 
     def allows(self, principal: Principal, project_id: str, role: Role) -> bool:
@@ -92,11 +98,22 @@ class AccessService:
             return None
         with Session(self._engine) as session:
             rows = session.execute(
-                select(col(ProjectMember.project_id)).where(
-                    col(ProjectMember.user_id) == principal.user_id
-                )
+                select(col(ProjectMember.project_id))
+                .where(col(ProjectMember.user_id) == principal.user_id)
+                .union(select(col(Project.id)).where(col(Project.default_role).is_not(None)))
             ).scalars()
             return set(rows)
+
+    def set_default_role(self, project_id: str, role: Role | None) -> None:
+        """The role every user without a membership holds in the project (``read``, ``write``
+        or ``None``; never ``admin``: a project's admins are named)."""
+        if role not in (None, "read", "write"):
+            raise InvalidInput(f"default_role: expected read, write or none, got {role!r}")
+        with Session(self._engine) as session:
+            session.execute(
+                update(Project).where(col(Project.id) == project_id).values(default_role=role)
+            )
+            session.commit()
 
     # -- the project an id belongs to (None: no such thing; the route then answers 404) ------
     def project_of_experiment(self, experiment_id: str) -> str | None:

@@ -15,5 +15,7 @@ class Project(SQLModel, table=True):
     description: str = ""
     primary_metric: str | None = Field(default=None, max_length=250)
     primary_metric_goal: str = Field(default="max", max_length=8)
+    # The role every authenticated user without a membership holds (read / write; None: none).
+    default_role: str | None = Field(default=None, max_length=8)
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_ms, sa_type=BigInteger)

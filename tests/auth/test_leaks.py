@@ -120,7 +120,8 @@ def _clean(text: str, sent: str = "") -> None:
 def test_lists_and_searches_hold_only_project_a(setup: Setup) -> None:
     c, h, a = setup.client, setup.alice, setup.a
     projects = c.get("/api/v1/projects", headers=h)
-    assert [p["name"] for p in projects.json()["data"]] == ["project-alpha"]
+    # Besides A, only the shared MLflow project, which every user may use (by default).
+    assert sorted(p["name"] for p in projects.json()["data"]) == ["mlflow", "project-alpha"]
     for query in ("", "?search=project", "?search=bravo"):
         _clean(c.get(f"/api/v1/projects{query}", headers=h).text)
     found = c.post("/api/v1/runs/search", json={"project_id": a["project"]}, headers=h)
@@ -194,7 +195,6 @@ def test_no_write_reaches_project_b(setup: Setup) -> None:
             },
         ),
         ("POST", "/api/v1/runs/ensure", {"id": run, "project": "mine", "experiment": "e"}),
-        ("POST", "/api/v1/runs/ensure", {"id": "ab" * 16, "project": b["name"], "experiment": "e"}),
         ("POST", "/api/v1/runs", {"experiment_id": b["experiment"]}),
         ("POST", "/api/v1/runs/bulk", {"runs": [{"experiment_id": b["experiment"]}]}),
         ("POST", f"/api/v1/runs/{run}/tags", {"tags": {"x": "1"}}),
@@ -204,6 +204,11 @@ def test_no_write_reaches_project_b(setup: Setup) -> None:
         response = c.request(method, url, json=body, headers=h)
         assert response.status_code == 404, (method, url, response.text)
         _clean(response.text, sent=str(body))
+    # Names are server-wide: logging into B by its name is told the name is taken, no more.
+    ensure = {"id": "ab" * 16, "project": b["name"], "experiment": "e"}
+    response = c.post("/api/v1/runs/ensure", json=ensure, headers=h)
+    assert response.status_code == 409 and "no role in it" in response.text, response.text
+    _clean(response.text, sent=str(ensure))
     # Creating a project of B's name does not hand it over either.
     taken = c.post("/api/v1/projects?exist_ok=true", json={"name": b["name"]}, headers=h)
     assert taken.status_code == 409
@@ -219,7 +224,7 @@ def test_no_write_reaches_project_b(setup: Setup) -> None:
 
 def test_the_http_client_with_a_token_sees_only_project_a(setup: Setup) -> None:
     store = HttpStore("http://testserver", client=setup.client, token=setup.alice_token)
-    assert [p.name for p in store.list_projects()] == ["project-alpha"]
+    assert sorted(p.name for p in store.list_projects()) == ["mlflow", "project-alpha"]
     anonymous = HttpStore("http://testserver", client=setup.client, token="")
     from runway_core.errors import Unauthorized
 
@@ -293,11 +298,12 @@ def test_every_mlflow_read_of_project_b_is_not_found(setup: Setup) -> None:
 def test_no_mlflow_write_reaches_project_b(setup: Setup) -> None:
     c, h, b = setup.client, setup.alice, setup.b
     run, exp = b["run"], b["experiment"]
+    into_b = {"name": "mine", "tags": [{"key": "runway.project", "value": b["name"]}]}
+    taken = c.post(f"{MLFLOW}/experiments/create", json=into_b, headers=h)
+    assert taken.json()["error_code"] == "RESOURCE_ALREADY_EXISTS", taken.text
+    assert "no role in it" in taken.text
+    _clean(taken.text, sent=str(into_b))
     attempts: list[tuple[str, dict[str, Any]]] = [
-        (
-            "experiments/create",
-            {"name": "mine", "tags": [{"key": "runway.project", "value": b["name"]}]},
-        ),
         ("experiments/update", {"experiment_id": exp, "new_name": "renamed"}),
         ("experiments/delete", {"experiment_id": exp}),
         ("experiments/set-experiment-tag", {"experiment_id": exp, "key": "x", "value": "1"}),

@@ -5,7 +5,8 @@ here, when it takes a body) fails.
 Callers: no token, a bad token, a revoked one, an expired one, a disabled user's, a reader, a
 writer and an admin of the project, another project's admin, and a server admin. Expected: 401
 for the first five on every non-public route; for project routes 404 without read access (the
-project's existence is not revealed), 403 with too little, success with enough; for routes of
+project's existence is not revealed; 409 "exists and you have no role in it" where the request
+creates a project by a name that is taken), 403 with too little, success with enough; for routes of
 MLflow endpoints Runway does not serve, their one error (404 ENDPOINT_NOT_FOUND, 501).
 """
 
@@ -319,6 +320,14 @@ SCOPED_LIKE: dict[tuple[str, str], Rule] = mlflow(
 )
 
 
+# Routes whose sample creates the project it names unless that exists: a caller with no role in
+# the existing one is told the name is taken (names are server-wide), not a misleading 404.
+NAME_TAKEN: dict[tuple[str, str], str] = {
+    ("POST", V1 + "/runs/ensure"): "409",
+    **mlflow({("POST", "/mlflow/experiments/create"): "400"}),  # RESOURCE_ALREADY_EXISTS
+}
+
+
 def expected(rule: Rule, who: str, route: tuple[str, str] = ("", "")) -> str:
     """``ok``, or the status the caller must get (``route``: (method, template) of the rule)."""
     if rule.need == "public":
@@ -336,7 +345,7 @@ def expected(rule: Rule, who: str, route: tuple[str, str] = ("", "")) -> str:
         return "ok" if who == "writer" else "403"
     held = PROJECT_ROLE[who]
     if not role_at_least(held, "read"):
-        return "404"
+        return NAME_TAKEN.get(route, "404")
     return "ok" if role_at_least(held, rule.role) else "403"
 
 

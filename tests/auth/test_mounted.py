@@ -38,6 +38,6 @@ def test_a_mounted_app_obeys_the_rules(auth_app: AuthApp, monkeypatch) -> None: 
         }
         assert got == {"none": 401, "revoked": 401, "reader": 200, "outsider": 404, "root": 200}
         mine = client.get("/ext/mine", headers=auth_app.team.headers("outsider"))
-        assert mine.json() == {"count": 1}  # only its own project
+        assert mine.json() == {"count": 2}  # its own project and the shared MLflow project
     finally:
         auth_app.app.router.routes.pop()  # the mount, added last

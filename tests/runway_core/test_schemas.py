@@ -11,7 +11,8 @@ from runway_core import models, schemas
 
 # (table, public shape, fields only the table has, fields only the shape has)
 PAIRS = [
-    (models.Project, schemas.ProjectPublic, set(), set()),
+    # Access, like memberships: the server's to apply, not part of the project's public shape.
+    (models.Project, schemas.ProjectPublic, {"default_role"}, set()),
     (models.Experiment, schemas.ExperimentPublic, set(), set()),
     (models.Run, schemas.RunPublic, set(), {"params", "tags", "metrics"}),
     (models.ArtifactRecord, schemas.ArtifactPublic, set(), set()),
