@@ -100,11 +100,3 @@ def as_caller(request: Request) -> Iterator[None]:
         return
     with acting_as(principal.user_id, principal.name, admin=principal.admin):
         yield
-
-
-def grant_creator(request: Request, project_id: str) -> None:
-    """The caller just created ``project_id``: make it the project's admin."""
-    service = access_service(request)
-    principal = current_principal(request)
-    if service is not None and principal is not None:
-        service.grant_creator(principal, project_id)
