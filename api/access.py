@@ -3,12 +3,15 @@
 Routes never decide access themselves. ``authorize`` (a dependency of the whole app) resolves
 the caller from its bearer token and applies the route's rule from ``api/rules.py``; routes
 whose body names the projects ask here with the project a request touches and the role it
-needs; listings ask for the set of projects the caller may read. With authentication off (the
+needs; listings and writes that may create a project call the store ``as_caller``, which
+selects and checks in SQL, in the write's own transaction. With authentication off (the
 embedded default and a loopback server) every caller may do everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from fastapi import Request
@@ -16,6 +19,7 @@ from fastapi import Request
 from runway_core.auth.roles import role_at_least
 from runway_core.auth.service import AccessService, Principal
 from runway_core.errors import AlreadyExists, Forbidden, NotFound, Unauthorized
+from runway_core.store.sql.acting import acting_as, role_message, taken_name_message
 
 Role = Literal["read", "write", "admin"]
 SCOPE_ACCESS = "runway.access"  # the AccessService, in every request's scope when auth is on
@@ -60,10 +64,7 @@ def require_project(
     if not role_at_least(held, "read"):
         raise NotFound(f"{what or f'project {project_id!r}'} not found")
     if not role_at_least(held, role):
-        raise Forbidden(
-            f"user {principal.name!r} may only read project {project_id!r}; "
-            f"this needs the {role} role (a project admin can grant it)"
-        )
+        raise Forbidden(role_message(principal.name, held, role, f"project {project_id!r}"))
 
 
 def refuse_taken_name(request: Request, project_id: str, name: str) -> None:
@@ -74,11 +75,7 @@ def refuse_taken_name(request: Request, project_id: str, name: str) -> None:
     principal = current_principal(request)
     if service is None or principal is None or service.role_in(principal, project_id):
         return
-    raise AlreadyExists(
-        f"project {name!r} exists and you have no role in it (project names are shared by "
-        "everyone on this server); ask its admin for a role or pick another name",
-        field="project",
-    )
+    raise AlreadyExists(taken_name_message(name), field="project")
 
 
 def require_server_admin(request: Request) -> None:
@@ -92,7 +89,8 @@ def require_server_admin(request: Request) -> None:
 
 
 def readable_project_ids(request: Request) -> set[str] | None:
-    """The projects the caller may read, or ``None`` for "all of them" (auth off, server admin)."""
+    """The projects the caller may read, or ``None`` for "all of them" (auth off, server admin).
+    Listings do not filter with it: they ask the store ``as_caller``, which selects in SQL."""
     service = access_service(request)
     if service is None:
         return None
@@ -101,29 +99,15 @@ def readable_project_ids(request: Request) -> set[str] | None:
     return service.readable_project_ids(principal)
 
 
-def grant_creator(request: Request, project_id: str) -> None:
-    """The caller just created ``project_id``: make it the project's admin."""
-    service = access_service(request)
+@contextmanager
+def as_caller(request: Request) -> Iterator[None]:
+    """Store calls inside act for the caller (``runway_core.store.sql.acting``): listings hold
+    only the projects it may read, a project the store creates gets it as admin in the same
+    transaction, and a run created in a project named by name needs its write role there.
+    With authentication off: nothing changes."""
     principal = current_principal(request)
-    if service is not None and principal is not None:
-        service.grant_creator(principal, project_id)
-
-
-def new_project_names(request: Request, names: list[str]) -> list[str]:
-    """Of the project ``names`` a request may create, those that do not exist yet (none with
-    authentication off: nobody needs to be made their admin)."""
-    service = access_service(request)
-    if service is None:
-        return []
-    return [name for name in dict.fromkeys(names) if service.project_named(name) is None]
-
-
-def grant_created(request: Request, names: list[str]) -> None:
-    """After a request that could create the projects ``names``: make the caller their admin."""
-    service = access_service(request)
-    if service is None:
+    if principal is None:
+        yield
         return
-    for name in names:
-        project_id = service.project_named(name)
-        if project_id is not None:
-            grant_creator(request, project_id)
+    with acting_as(principal.user_id, principal.name, admin=principal.admin):
+        yield

@@ -4,7 +4,9 @@
 401 for a missing, malformed, unknown, revoked or expired token or a disabled user; failed
 attempts are counted per client address and, past ``RUNWAY_AUTH_FAILURES_PER_MINUTE``, answered
 429 with ``Retry-After`` (without checking the token). A project the caller cannot read is 404;
-one it can read but not change is 403.
+one it can read but not change is 403. A rule's finder that finds no project, or names a thing
+that does not exist, is 404 too (never "no check"), except a project the request creates, on a
+rule marked ``creates``, and a request naming nothing on a rule marked ``empty_ok``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from runway_core.auth.service import AccessService, Principal
-from runway_core.errors import Forbidden, ServerMisconfigured, TooManyRequests, Unauthorized
+from runway_core.errors import (
+    Forbidden,
+    NotFound,
+    ServerMisconfigured,
+    TooManyRequests,
+    Unauthorized,
+)
 
 from .access import (
     SCOPE_ACCESS,
@@ -29,7 +37,7 @@ from .access import (
     require_project,
 )
 from .routemap import app_routes
-from .rules import RULES, Rule, from_path, token_owner
+from .rules import CREATED, RULES, Rule, from_path, token_owner
 
 
 class FailedLogins:
@@ -129,9 +137,15 @@ async def authorize(request: Request) -> None:
     targets = (
         from_path(request, service) if rule.find is None else await rule.find(request, service)
     )
+    if not targets and not rule.empty_ok:  # fail closed: nothing found, nothing allowed
+        raise NotFound("the request names no project, experiment, run or sweep")
     checked: set[str] = set()  # a batch of writes names the same project many times
     for project_id, what in targets:
-        if project_id is not None and project_id not in checked:
+        if project_id is None:
+            if (project_id, what) == CREATED and rule.creates:
+                continue  # the store makes the caller its admin in the same transaction
+            raise NotFound(f"{what or 'the project'} not found")
+        if project_id not in checked:
             checked.add(project_id)
             require_project(request, project_id, rule.role, what=what)
 

@@ -26,10 +26,14 @@ from runway_core.auth.tokens import token_id_of
 from .access import refuse_taken_name
 from .mlflow.mapping import DEFAULT_EXPERIMENT_ID, PROJECT_TAG
 
-# (project id or None when the thing does not exist — its route then answers 404 — and what
-# the request named, for that 404's message). A name of a project still to be created is
-# ``(None, "")``: creating one needs no role.
+# (project id or None when the thing does not exist, and what the request named, for the 404's
+# message). A project still to be created is ``CREATED``: only a rule marked ``creates`` lets
+# it pass (the store then makes the caller its admin, or refuses it, in the write's own
+# transaction: ``runway_core.store.sql.acting``). A finder that finds nothing, or a thing
+# that does not exist, is refused 404 by ``authorize``: it never lets a request through
+# unchecked.
 Target = tuple[str | None, str]
+CREATED: Target = (None, "")
 Finder = Callable[[Request, AccessService], Awaitable[list[Target]]]
 Need = Literal["public", "user", "unsupported", "server_admin", "self", "token_owner", "project"]
 
@@ -39,6 +43,11 @@ class Rule:
     need: Need
     role: Role = "read"
     find: Finder | None = None  # None: from the path parameters
+    # The request may create the project it names (its finder answers CREATED for it).
+    creates: bool = False
+    # The request may name nothing at all; its route then touches no project (an empty search,
+    # a listing above every run) or lists only the projects the caller may read, in SQL.
+    empty_ok: bool = False
 
 
 PUBLIC = Rule("public")
@@ -51,8 +60,10 @@ TOKEN_OWNER = Rule("token_owner")  # the owner of the path's {token_id}, or a se
 UNSUPPORTED = Rule("unsupported")
 
 
-def project(role: Role, find: Finder | None = None) -> Rule:
-    return Rule("project", role, find)
+def project(
+    role: Role, find: Finder | None = None, *, creates: bool = False, empty_ok: bool = False
+) -> Rule:
+    return Rule("project", role, find, creates=creates, empty_ok=empty_ok)
 
 
 # -- finding the projects a request touches ---------------------------------------------------
@@ -131,25 +142,24 @@ def _named_for_creation(request: Request, service: AccessService, name: str) -> 
     """A project a request creates unless it exists: when it exists and the caller has no role
     in it, 409 saying so (names are server-wide), not a 404 that hides the real cause."""
     found = service.project_named(name)
-    if found is not None:
-        refuse_taken_name(request, found, name)
+    if found is None:
+        return CREATED
+    refuse_taken_name(request, found, name)
     return (found, f"project named {name!r}")
 
 
 def _ensured(request: Request, service: AccessService, start: Any) -> Target:
     """A get-or-create of a run: an existing run's project, else the named project's (or
-    ``(None, "")`` when the project is to be created too)."""
+    ``CREATED`` when the project is to be created too)."""
     if not isinstance(start, dict):
-        return (None, "")
+        return CREATED  # not a valid request: the route refuses it
     run_id = start.get("id")
     if isinstance(run_id, str):
         found = service.project_of_run(run_id)
         if found is not None:
             return (found, f"run {run_id!r}")
     name = start.get("project")
-    if isinstance(name, str):
-        return _named_for_creation(request, service, name)
-    return (None, "")
+    return _named_for_creation(request, service, name) if isinstance(name, str) else CREATED
 
 
 async def ensured_run(request: Request, service: AccessService) -> list[Target]:
@@ -161,12 +171,16 @@ async def written_runs(request: Request, service: AccessService) -> list[Target]
     body = await _json(request)
     writes = body.get("writes") if isinstance(body, dict) else None
     targets: list[Target] = []
-    seen: set[str] = set()
+    seen: set[str] = set()  # a run created by the batch is checked by its create_run
     for write in writes if isinstance(writes, list) else ():
         if not isinstance(write, dict):
             continue
         if write.get("op") == "create_run":
-            targets.append(_ensured(request, service, write.get("run")))
+            start = write.get("run")
+            targets.append(_ensured(request, service, start))
+            created = start.get("id") if isinstance(start, dict) else None
+            if isinstance(created, str):
+                seen.add(created)
         run_id = write.get("run_id")
         if isinstance(run_id, str) and run_id not in seen:
             seen.add(run_id)
@@ -190,14 +204,17 @@ async def _mlflow_fields(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+DEFAULT_EXPERIMENT_WHAT = f"experiment {DEFAULT_EXPERIMENT_ID!r}"
+
+
 def _mlflow_experiments(request: Request, service: AccessService, ids: list[Any]) -> list[Target]:
     targets: list[Target] = []
     for eid in ids:
         if not isinstance(eid, str) or not eid:
             continue  # the route refuses it itself
-        if eid == DEFAULT_EXPERIMENT_ID:  # None while the MLflow project is still to be created
+        if eid == DEFAULT_EXPERIMENT_ID:  # None while the MLflow project is to be created
             name = str(request.app.state.settings.mlflow_project)
-            targets.append((service.project_named(name), "experiment '0'"))
+            targets.append((service.project_named(name), DEFAULT_EXPERIMENT_WHAT))
         else:
             targets.append((service.project_of_experiment(eid), f"experiment {eid!r}"))
     return targets
@@ -210,14 +227,16 @@ async def mlflow_experiment(request: Request, service: AccessService) -> list[Ta
 
 
 async def mlflow_new_run(request: Request, service: AccessService) -> list[Target]:
-    """runs/create: ``experiment_id``, MLflow's default experiment "0" when absent."""
+    """runs/create: ``experiment_id``, MLflow's default experiment "0" when absent (which
+    creates the MLflow project if it is still missing)."""
     fields = await _mlflow_fields(request)
-    return _mlflow_experiments(request, service, [fields.get("experiment_id") or "0"])
+    targets = _mlflow_experiments(request, service, [fields.get("experiment_id") or "0"])
+    return [CREATED if t == (None, DEFAULT_EXPERIMENT_WHAT) else t for t in targets]
 
 
 async def mlflow_new_experiment(request: Request, service: AccessService) -> list[Target]:
     """experiments/create: the project its ``runway.project`` tag names, else the MLflow
-    project (``(None, "")`` when that project is still to be created)."""
+    project (``CREATED`` when that project is still to be created)."""
     fields = await _mlflow_fields(request)
     name: Any = request.app.state.settings.mlflow_project
     tags = fields.get("tags")
@@ -226,8 +245,7 @@ async def mlflow_new_experiment(request: Request, service: AccessService) -> lis
             name = tag.get("value") or name
     if not isinstance(name, str):
         return []
-    found = _named_for_creation(request, service, name)
-    return [found] if found[0] is not None else [(None, "")]
+    return [_named_for_creation(request, service, name)]
 
 
 async def mlflow_search(request: Request, service: AccessService) -> list[Target]:
@@ -308,9 +326,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", V1 + "/runs"): project("read", search_scope),
     # runs
     ("POST", V1 + "/runs"): project("write", new_run),
-    ("POST", V1 + "/runs/bulk"): project("write", new_runs),
-    ("POST", V1 + "/runs/ensure"): project("write", ensured_run),
-    ("POST", V1 + "/writes"): project("write", written_runs),
+    ("POST", V1 + "/runs/bulk"): project("write", new_runs, empty_ok=True),  # none: none made
+    ("POST", V1 + "/runs/ensure"): project("write", ensured_run, creates=True),
+    ("POST", V1 + "/writes"): project("write", written_runs, creates=True),
     ("GET", V1 + "/runs/{run_id}"): READ,
     ("PATCH", V1 + "/runs/{run_id}"): WRITE,
     ("DELETE", V1 + "/runs/{run_id}"): WRITE,
@@ -335,13 +353,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", V1 + "/users"): SERVER_ADMIN,
     ("GET", V1 + "/users/{name}"): SELF,
     ("POST", V1 + "/users/{name}/disable"): SERVER_ADMIN,
+    ("POST", V1 + "/users/{name}/enable"): SERVER_ADMIN,
     ("POST", V1 + "/users/{name}/tokens"): SELF,
     ("GET", V1 + "/users/{name}/tokens"): SELF,
     ("DELETE", V1 + "/tokens/{token_id}"): TOKEN_OWNER,
     ("GET", V1 + "/whoami"): USER,
     # sweeps: the sweep's project (its routes check it again through api.access); trials by run
     ("POST", V1 + "/sweeps"): project("write", new_run),
-    ("GET", V1 + "/sweeps"): project("read", search_scope),
+    # none named: the sweeps of the projects the caller may read (selected in SQL)
+    ("GET", V1 + "/sweeps"): project("read", search_scope, empty_ok=True),
     ("GET", V1 + "/sweeps/{sweep_id}"): project("read", sweep_in_path),
     ("GET", V1 + "/sweeps/{sweep_id}/best"): project("read", sweep_in_path),
     ("POST", V1 + "/sweeps/{sweep_id}/claim"): project("write", sweep_in_path),
@@ -363,7 +383,7 @@ MLFLOW_WRITE_RUN = project("write", mlflow_run)
 MLFLOW_WRITE_EXPERIMENT = project("write", mlflow_experiment)
 MLFLOW_ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/mlflow/artifacts/list"): MLFLOW_READ_RUN,
-    ("POST", "/mlflow/experiments/create"): project("write", mlflow_new_experiment),
+    ("POST", "/mlflow/experiments/create"): project("write", mlflow_new_experiment, creates=True),
     ("POST", "/mlflow/experiments/delete"): MLFLOW_WRITE_EXPERIMENT,
     ("POST", "/mlflow/experiments/delete-experiment-tag"): MLFLOW_WRITE_EXPERIMENT,
     ("GET", "/mlflow/experiments/get"): project("read", mlflow_experiment),
@@ -376,7 +396,7 @@ MLFLOW_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/mlflow/logged-models/search"): USER,  # always an empty page
     ("GET", "/mlflow/metrics/get-history"): MLFLOW_READ_RUN,
     ("GET", "/mlflow/metrics/get-history-bulk-interval"): project("read", mlflow_runs_in_query),
-    ("POST", "/mlflow/runs/create"): project("write", mlflow_new_run),
+    ("POST", "/mlflow/runs/create"): project("write", mlflow_new_run, creates=True),
     ("POST", "/mlflow/runs/delete"): MLFLOW_WRITE_RUN,
     ("POST", "/mlflow/runs/delete-tag"): MLFLOW_WRITE_RUN,
     ("GET", "/mlflow/runs/get"): MLFLOW_READ_RUN,
@@ -385,10 +405,10 @@ MLFLOW_ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/mlflow/runs/log-metric"): MLFLOW_WRITE_RUN,
     ("POST", "/mlflow/runs/log-parameter"): MLFLOW_WRITE_RUN,
     ("POST", "/mlflow/runs/restore"): MLFLOW_WRITE_RUN,
-    ("POST", "/mlflow/runs/search"): project("read", mlflow_search),
+    ("POST", "/mlflow/runs/search"): project("read", mlflow_search, empty_ok=True),
     ("POST", "/mlflow/runs/set-tag"): MLFLOW_WRITE_RUN,
     ("POST", "/mlflow/runs/update"): MLFLOW_WRITE_RUN,
-    ("GET", "/mlflow-artifacts/artifacts"): project("read", mlflow_artifact_path),
+    ("GET", "/mlflow-artifacts/artifacts"): project("read", mlflow_artifact_path, empty_ok=True),
     ("DELETE", "/mlflow-artifacts/artifacts/{path:path}"): UNSUPPORTED,  # 501 for everyone
     ("GET", "/mlflow-artifacts/artifacts/{path:path}"): project("read", mlflow_artifact_path),
     ("PUT", "/mlflow-artifacts/artifacts/{path:path}"): project("write", mlflow_artifact_path),

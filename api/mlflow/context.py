@@ -29,13 +29,7 @@ from runway_core.schemas import (
 )
 from runway_core.store import Store
 
-from ..access import (
-    Role,
-    access_service,
-    grant_creator,
-    readable_project_ids,
-    require_project,
-)
+from ..access import Role, access_service, as_caller, require_project
 from .mapping import DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME
 
 
@@ -55,10 +49,10 @@ class MlflowContext:
             if name == self.project_name:
                 settings = self.request.app.state.settings
                 return open_mlflow_project(self.store, access_service(self.request), settings)
-            project = self.store.create_project(ProjectCreate(name=name), exist_ok=True)
-            # As through /api/v1: whoever creates a project is its admin (auth off: no-op).
-            grant_creator(self.request, project.id)
-            return project
+            # As through /api/v1: whoever creates a project is its admin, in the same
+            # transaction (auth off: no-op).
+            with as_caller(self.request):
+                return self.store.create_project(ProjectCreate(name=name), exist_ok=True)
 
     def default_experiment(self) -> ExperimentPublic:
         """MLflow's experiment "0", created when missing (for a write)."""
@@ -118,11 +112,9 @@ class MlflowContext:
         return run
 
     def readable_projects(self) -> list[ProjectPublic]:
-        """Projects the caller may read, the MLflow project first."""
-        allowed = readable_project_ids(self.request)
-        out: list[ProjectPublic] = [
-            p for p in self.store.list_projects() if allowed is None or p.id in allowed
-        ]
+        """Projects the caller may read (selected in the database), the MLflow project first."""
+        with as_caller(self.request):
+            out: list[ProjectPublic] = list(self.store.list_projects())
         out.sort(key=lambda p: p.name != self.project_name)
         return out
 

@@ -11,6 +11,7 @@ from runway_core.errors import InvalidInput
 from runway_core.schemas import RunCreate, RunPublic, RunSearch, RunSource, RunStatus, RunUpdate
 from runway_core.tracking.names import run_name
 
+from ..access import as_caller
 from .context import MlflowContext, MlflowDep
 from .errors import MlflowError, MlflowRoute
 from .experiments import Body, KeyValue
@@ -76,16 +77,16 @@ def create_run(body: CreateRun, ctx: MlflowDep) -> dict[str, Any]:
     fields = fields_from_tags(tags)
     if body.user_id and "user" not in fields:
         fields["user"] = body.user_id[:250]
-    run = ctx.store.create_run(
-        RunCreate(
-            experiment_id=exp.id,
-            name=name,
-            start_time=body.start_time,
-            source=RunSource.mlflow,
-            tags=tags,
-            **fields,
-        )
+    create = RunCreate(
+        experiment_id=exp.id,
+        name=name,
+        start_time=body.start_time,
+        source=RunSource.mlflow,
+        tags=tags,
+        **fields,
     )
+    with as_caller(ctx.request):  # mlflow.parentRunId: a run the caller may read
+        run = ctx.store.create_run(create)
     return {"run": run_json(run, ctx.default_experiment_id())}
 
 

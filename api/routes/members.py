@@ -26,10 +26,12 @@ def list_members(project_id: str, store: StoreDep) -> MembersPublic:
 
 @router.put(BASE + "/{user}", response_model=MemberPublic)
 def set_member(project_id: str, user: str, body: MemberSet, store: StoreDep) -> MemberPublic:
-    """Give ``user`` a role in the project (replacing the one it held)."""
+    """Give ``user`` a role in the project (replacing the one it held). Demoting the project's
+    last admin is refused (409): someone must remain to manage members and credentials."""
     return store.set_project_member(project_id, user, body.role)
 
 
 @router.delete(BASE + "/{user}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_member(project_id: str, user: str, store: StoreDep) -> None:
+    """Removing the project's last admin is refused (409)."""
     store.remove_project_member(project_id, user)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request, status
 
-from runway_core.errors import AlreadyExists, NotFound
+from runway_core.errors import AlreadyExists
 from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
 
-from ..access import access_service, grant_creator, readable_project_ids, refuse_taken_name
+from ..access import access_service, as_caller, refuse_taken_name
 from ..deps import StoreDep
 from ..schemas import ProjectsPublic
 
@@ -21,16 +21,16 @@ def create_project(
     store: StoreDep,
     exist_ok: bool = Query(False, description="return the existing project of that name"),
 ) -> ProjectPublic:
-    """With authentication on, the creator becomes the project's admin; ``exist_ok`` returns
+    """With authentication on, the creator becomes the project's admin (in the same
+    transaction: of two callers creating one name at once, one gets it); ``exist_ok`` returns
     an existing project only to a caller who may read it (names are unique server-wide)."""
     if access_service(request) is None:
         return store.create_project(body, exist_ok=exist_ok)
     try:
+        with as_caller(request):
+            return store.create_project(body)
+    except AlreadyExists:
         existing = store.get_project_by_name(body.name)
-    except NotFound:
-        created = store.create_project(body)
-        grant_creator(request, created.id)
-        return created
     if exist_ok:
         refuse_taken_name(request, existing.id, body.name)
         return existing
@@ -46,11 +46,9 @@ def list_projects(
     store: StoreDep,
     search: str | None = Query(None, description="substring of the name"),
 ) -> ProjectsPublic:
-    """The projects the caller may read."""
-    projects = store.list_projects(search=search)
-    readable = readable_project_ids(request)
-    if readable is not None:
-        projects = [p for p in projects if p.id in readable]
+    """The projects the caller may read (selected in the database)."""
+    with as_caller(request):
+        projects = store.list_projects(search=search)
     return ProjectsPublic(data=projects, count=len(projects))
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, status
 from runway_core.schemas import RunCreate, RunPublic, RunUpdate
 from runway_core.schemas.writes import RunStart
 
-from ..access import grant_created, new_project_names
+from ..access import as_caller
 from ..deps import SettingsDep, StoreDep
 from ..limits import check_params, check_runs, check_tags
 from ..schemas import ParamsLog, RunsBulkCreate, RunsPublic, TagsSet
@@ -17,17 +17,25 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RunPublic)
-def create_run(body: RunCreate, store: StoreDep, settings: SettingsDep) -> RunPublic:
+def create_run(
+    body: RunCreate, request: Request, store: StoreDep, settings: SettingsDep
+) -> RunPublic:
+    """``parent_run_id`` must name a run in a project the caller may read, ``sweep_id`` a sweep
+    of the run's project (else 404, alike for an unknown id and another's)."""
     check_runs([body], settings)
-    return store.create_run(body)
+    with as_caller(request):
+        return store.create_run(body)
 
 
 @router.post("/bulk", status_code=status.HTTP_201_CREATED, response_model=RunsPublic)
-def create_runs(body: RunsBulkCreate, store: StoreDep, settings: SettingsDep) -> RunsPublic:
+def create_runs(
+    body: RunsBulkCreate, request: Request, store: StoreDep, settings: SettingsDep
+) -> RunsPublic:
     """Register many runs in one transaction: all are stored, or none. At most
     ``RUNWAY_MAX_BULK_RUNS`` runs (1,000 unless configured) per request: more is a 413."""
     check_runs(body.runs, settings)
-    runs = store.create_runs(body.runs)
+    with as_caller(request):
+        runs = store.create_runs(body.runs)
     return RunsPublic(data=runs, count=len(runs))
 
 
@@ -37,10 +45,8 @@ def ensure_run(body: RunStart, request: Request, store: StoreDep) -> RunPublic:
     the run with its params, tags and reproduction fields, in one transaction. A run that
     exists is returned unchanged, so clients retry safely. A project created here has its
     creator as admin."""
-    created = new_project_names(request, [body.project])
-    run = store.ensure_run(body)
-    grant_created(request, created)
-    return run
+    with as_caller(request):
+        return store.ensure_run(body)
 
 
 @router.get("/{run_id}", response_model=RunPublic)

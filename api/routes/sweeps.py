@@ -23,7 +23,7 @@ from runway_core.schemas.sweep import (
     TrialStop,
 )
 
-from ..access import Role, readable_project_ids, require_project
+from ..access import Role, as_caller, require_project
 from ..deps import StoreDep
 
 router = APIRouter(tags=["sweeps"])
@@ -55,12 +55,12 @@ def list_sweeps(
     project_id: str | None = None,
     experiment_id: str | None = None,
 ) -> SweepsPublic:
+    """The sweeps of the projects the caller may read (selected in the database); a
+    ``project_id`` or ``experiment_id`` it may not read is a 404."""
     if project_id is not None:
         require_project(request, project_id, "read")
-    sweeps = store.list_sweeps(project_id=project_id, experiment_id=experiment_id)
-    readable = readable_project_ids(request)
-    if readable is not None:
-        sweeps = [s for s in sweeps if s.project_id in readable]
+    with as_caller(request):
+        sweeps = store.list_sweeps(project_id=project_id, experiment_id=experiment_id)
     return SweepsPublic(data=sweeps, count=len(sweeps))
 
 

@@ -55,8 +55,15 @@ def get_user(name: str, store: StoreDep) -> UserPublic:
 
 @router.post("/users/{name}/disable", response_model=UserPublic)
 def disable_user(name: str, store: StoreDep) -> UserPublic:
-    """The user's tokens stop working at once; what it wrote stays."""
+    """The user's tokens stop working at once; what it wrote stays. The last enabled server
+    admin cannot be disabled (409)."""
     return store.disable_user(name)
+
+
+@router.post("/users/{name}/enable", response_model=UserPublic)
+def enable_user(name: str, store: StoreDep) -> UserPublic:
+    """Undo a disable: the user's tokens (not revoked, not expired) work again."""
+    return store.enable_user(name)
 
 
 @router.post(

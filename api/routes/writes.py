@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from runway_core.errors import PayloadTooLarge
-from runway_core.schemas.writes import CreateRunWrite, MetricsWrite, WriteBatch, WriteResults
+from runway_core.schemas.writes import MetricsWrite, WriteBatch, WriteResults
 
-from ..access import grant_created, new_project_names
+from ..access import as_caller
 from ..deps import SettingsDep, StoreDep
 from ..prometheus import count_ingest
 
@@ -26,7 +26,9 @@ def apply_writes(
     ``writes.N.field``) and nothing is applied: send the writes one by one to learn which.
     With authentication on, every run written must be in a project the caller may write (or
     be created by the batch in one it may create); otherwise the whole request is refused (404,
-    or 403 for a project it may only read) and nothing is applied."""
+    or 403 for a project it may only read) and nothing is applied. Creating a project makes
+    the caller its admin in the same transaction: of two callers creating one project at once,
+    the other is refused as for any project it holds no role in."""
     limit = settings.max_writes_per_request
     if len(body.writes) > limit:
         raise PayloadTooLarge(
@@ -41,10 +43,8 @@ def apply_writes(
                 f"is {settings.max_batch_keys} (RUNWAY_MAX_BATCH_KEYS)",
                 field=f"writes.{i}.batch.metrics",
             )
-    names = [w.run.project for w in body.writes if isinstance(w, CreateRunWrite)]
-    created = new_project_names(request, names)
-    results = store.apply_writes(body.writes)
-    grant_created(request, created)
+    with as_caller(request):  # a project created here is the caller's, in the same transaction
+        results = store.apply_writes(body.writes)
     applied = [(w, r) for w, r in zip(body.writes, results, strict=True) if r.ok]
     points = sum(
         len(series.values)

@@ -138,20 +138,6 @@ class AccessService:
             .where(col(ApiToken.id) == token_id)
         )
 
-    def grant_creator(self, principal: Principal, project_id: str) -> None:
-        """Make the creator of a new project its admin (a project with members is left as is)."""
-        with Session(self._engine) as session:
-            taken = session.execute(
-                select(col(ProjectMember.user_id)).where(
-                    col(ProjectMember.project_id) == project_id
-                )
-            ).first()
-            if taken is None:
-                session.add(
-                    ProjectMember(project_id=project_id, user_id=principal.user_id, role="admin")
-                )
-                session.commit()
-
     def _scalar(self, query: Select[Any]) -> str | None:
         with Session(self._engine) as session:
             value = session.execute(query).scalar()

@@ -74,6 +74,17 @@ def disable_user(
     typer.echo(f"user {name} disabled")
 
 
+@user_app.command("enable")
+def enable_user(name: str, backend_uri: str | None = typer.Option(None, help=BACKEND_HELP)) -> None:
+    """Enable a disabled user again: its tokens that are not revoked or expired work again."""
+    store = _store(backend_uri)
+    try:
+        store.enable_user(name)
+    finally:
+        store.close()
+    typer.echo(f"user {name} enabled")
+
+
 @token_app.command("create")
 def create_token(
     name: str,

@@ -30,6 +30,10 @@ class AuthMixin(HttpBase):
         body = self._request("POST", f"/users/{segment(name)}/disable")
         return UserPublic.model_validate(body)
 
+    def enable_user(self, name: str) -> UserPublic:
+        body = self._request("POST", f"/users/{segment(name)}/enable")
+        return UserPublic.model_validate(body)
+
     def create_token(self, user: str, *, expires_in_days: float | None = None) -> TokenCreated:
         body = self._request(
             "POST",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from runway_core.auth.tokens import TOKEN_ID_RE, hash_token, new_token, token_id_of
-from runway_core.errors import InvalidInput, NotFound
+from runway_core.errors import Conflict, InvalidInput, NotFound
 from runway_core.models import ApiToken, Project, ProjectMember, User
 from runway_core.models._common import now_ms
 from runway_core.schemas.auth import (
@@ -51,6 +51,25 @@ def _require_project(session: Session, project_id: str) -> None:
         raise NotFound(f"project {project_id!r} not found", field="project_id")
 
 
+def _keep_an_admin(session: Session, row: ProjectMember, user: str, action: str) -> None:
+    """Refuse to remove or demote the project's last admin (``Conflict``): nobody could manage
+    its members or credentials then. The admins' rows are locked, so two admins demoting each
+    other at once cannot both succeed."""
+    if row.role != "admin":
+        return
+    admins = session.exec(
+        select(ProjectMember.user_id)
+        .where(ProjectMember.project_id == row.project_id, ProjectMember.role == "admin")
+        .with_for_update()
+    ).all()
+    if len(admins) <= 1:
+        raise Conflict(
+            f"cannot {action} {user!r}: the last admin of project {row.project_id!r}; "
+            "make another member admin first",
+            field="user",
+        )
+
+
 def _check_role(role: str) -> Role:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of read, write, admin (got {role!r})", field="role")
@@ -79,13 +98,33 @@ class AuthMixin(SqlBase):
             return [UserPublic.model_validate(row) for row in rows]
 
     def disable_user(self, name: str) -> UserPublic:
-        """The user's tokens stop working at once; nothing the user wrote is removed."""
+        """The user's tokens stop working at once; nothing the user wrote is removed. The last
+        enabled server admin is not disabled (``Conflict``): nobody could manage users then."""
         with self._write() as session:
             row = user_row(session, name)
-            row.disabled = True
-            session.add(row)
-            session.flush()
-            return UserPublic.model_validate(row)
+            if row.admin and not row.disabled:
+                admins = session.exec(
+                    select(User.id).where(col(User.admin), ~col(User.disabled)).with_for_update()
+                ).all()
+                if len(admins) <= 1:
+                    raise Conflict(
+                        f"user {name!r} is the last enabled server admin; make another user "
+                        "a server admin first (runway user create NAME --admin)",
+                        field="name",
+                    )
+            return self._set_disabled(session, row, True)
+
+    def enable_user(self, name: str) -> UserPublic:
+        """Undo ``disable_user``: the user's tokens that are not revoked or expired work again."""
+        with self._write() as session:
+            return self._set_disabled(session, user_row(session, name), False)
+
+    @staticmethod
+    def _set_disabled(session: Session, row: User, disabled: bool) -> UserPublic:
+        row.disabled = disabled
+        session.add(row)
+        session.flush()
+        return UserPublic.model_validate(row)
 
     # -- tokens -------------------------------------------------------------------------------
     def create_token(self, user: str, *, expires_in_days: float | None = None) -> TokenCreated:
@@ -153,6 +192,8 @@ class AuthMixin(SqlBase):
             if row is None:
                 row = ProjectMember(project_id=project_id, user_id=member.id, role=role)
             else:
+                if role != "admin":
+                    _keep_an_admin(session, row, user, "demote")
                 row.role = role
                 row.updated_at = now_ms()
             session.add(row)
@@ -168,6 +209,7 @@ class AuthMixin(SqlBase):
             row = session.get(ProjectMember, (project_id, member.id))
             if row is None:
                 raise NotFound(f"{user!r} is not a member of project {project_id!r}", field="user")
+            _keep_an_admin(session, row, user, "remove")
             session.delete(row)
 
     def list_project_members(self, project_id: str) -> list[MemberPublic]:

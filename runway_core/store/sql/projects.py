@@ -10,6 +10,7 @@ from runway_core.metrics.goals import Goal, goal_by_name
 from runway_core.models import Experiment, MetricSummary, Project, Run
 from runway_core.models._common import now_ms
 from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectSummary, ProjectUpdate
+from runway_core.store.sql.acting import current_actor, grant_creator, member_projects
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.goals import goal_settings, project_goal
 from runway_core.validation import check_key, check_name, check_not_null, check_text
@@ -42,6 +43,7 @@ class ProjectsMixin(SqlBase):
                 )
                 session.add(row)
                 session.flush()
+                grant_creator(session, row.id)  # in the same transaction as the project
                 return ProjectPublic.model_validate(row)
         except AlreadyExists:
             if exist_ok:
@@ -75,6 +77,9 @@ class ProjectsMixin(SqlBase):
                 query = query.where(
                     func.lower(Project.name).contains(search.lower(), autoescape=True)
                 )
+            actor = current_actor()
+            if actor is not None and not actor.admin:  # only the projects it may read
+                query = query.where(col(Project.id).in_(member_projects(actor)))
             projects = session.exec(query).all()
             if not projects:
                 return []

@@ -12,9 +12,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from runway_core.models import Experiment, MetricChunk, MetricSummary, Param, Run, Tag
+from runway_core.models import Experiment, MetricChunk, MetricSummary, Param, Run, Sweep, Tag
 from runway_core.models._common import new_id, now_ms
 from runway_core.schemas import MetricSummaryPublic, RunCreate, RunPublic, RunStatus, RunUpdate
+from runway_core.store.sql.acting import may_read
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.compaction import MIN_CHUNKS, compact_series, series_keys
 from runway_core.store.sql.slices import in_slices
@@ -118,18 +119,44 @@ def _check_run_fields(data: Mapping[str, Any]) -> None:
 
 
 def check_parents(session: Session, rows: Sequence[Run], batch_ids: set[str]) -> None:
-    """A parent run must exist, or be registered in the same request (bulk registration)."""
+    """A run's references: its parent run must exist (or be registered in the same request,
+    bulk registration) and, for a server's caller, be in a project the caller may read; its
+    sweep must be a sweep of the run's own project. A reference that fails either way gets the
+    same answer, so it does not tell whether another user's run or sweep exists."""
     wanted = {r.parent_run_id for r in rows if r.parent_run_id} - batch_ids
-    if not wanted:
-        return
-    found = set(session.exec(select(Run.id).where(col(Run.id).in_(wanted))).all())
-    for i, row in enumerate(rows):
-        if row.parent_run_id in wanted - found:
-            where = f"runs[{i}]: " if len(rows) > 1 else ""
-            raise NotFound(
-                f"{where}parent run {row.parent_run_id!r} not found",
-                field=f"runs.{i}.parent_run_id" if len(rows) > 1 else "parent_run_id",
-            )
+    if wanted:
+        found = {
+            run_id
+            for run_id, project_id in session.exec(
+                select(Run.id, Run.project_id).where(col(Run.id).in_(wanted))
+            ).all()
+            if may_read(session, project_id)
+        }
+        for i, row in enumerate(rows):
+            if row.parent_run_id in wanted - found:
+                raise NotFound(
+                    f"{_where(rows, i)}parent run {row.parent_run_id!r} not found",
+                    field=_field(rows, i, "parent_run_id"),
+                )
+    sweeps = {r.sweep_id for r in rows if r.sweep_id}
+    if sweeps:
+        project_of = dict(
+            session.exec(select(Sweep.id, Sweep.project_id).where(col(Sweep.id).in_(sweeps))).all()
+        )
+        for i, row in enumerate(rows):
+            if row.sweep_id and project_of.get(row.sweep_id) != row.project_id:
+                raise NotFound(
+                    f"{_where(rows, i)}sweep {row.sweep_id!r} not found in the run's project",
+                    field=_field(rows, i, "sweep_id"),
+                )
+
+
+def _where(rows: Sequence[Run], i: int) -> str:
+    return f"runs[{i}]: " if len(rows) > 1 else ""
+
+
+def _field(rows: Sequence[Run], i: int, name: str) -> str:
+    return f"runs.{i}.{name}" if len(rows) > 1 else name
 
 
 def _check_new_ids(session: Session, runs: Sequence[RunCreate]) -> None:

@@ -20,6 +20,7 @@ from runway_core.schemas.sweep import (
     SweepPublic,
     TrialPublic,
 )
+from runway_core.store.sql.acting import current_actor, member_projects
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.runs import _param_row, load_run_publics
 from runway_core.sweeps.spec import SweepSpec, parse_spec
@@ -155,6 +156,9 @@ class SweepsMixin(SqlBase):
                 query = query.where(Sweep.project_id == project_id)
             if experiment_id is not None:
                 query = query.where(Sweep.experiment_id == experiment_id)
+            actor = current_actor()
+            if actor is not None and not actor.admin:  # only the projects it may read
+                query = query.where(col(Sweep.project_id).in_(member_projects(actor)))
             return [self._sweep_public(session, s) for s in session.exec(query).all()]
 
     def set_sweep_status(self, sweep_id: str, status: SweepControl) -> SweepPublic:

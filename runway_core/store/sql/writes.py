@@ -22,6 +22,7 @@ from runway_core.schemas.writes import (
     ServerWrite,
     WriteResult,
 )
+from runway_core.store.sql.acting import Refused, grant_creator, require_role
 from runway_core.store.sql.artifacts import ArtifactsMixin
 from runway_core.store.sql.base import keep_loaded, note_fresh_run, row_dict
 from runway_core.store.sql.metrics import check_batch
@@ -43,7 +44,10 @@ class WritesMixin(RunsMixin, ArtifactsMixin, TrialsMixin):
     def ensure_run(self, run: RunStart) -> RunPublic:
         """Get-or-create the project and experiment by name and the run by id, in one
         transaction; a run that exists is returned as it is (a retry changes nothing)."""
-        public = self._ensure_run_retried(run)
+        try:
+            public = self._ensure_run_retried(run)
+        except Refused as exc:
+            raise exc.error from None
         assert public is not None  # not inside a batch of writes
         return public
 
@@ -69,6 +73,7 @@ class WritesMixin(RunsMixin, ArtifactsMixin, TrialsMixin):
         """The run got or created; ``None`` inside a batch of writes (nobody reads it)."""
         row = session.get(Run, create.id)
         if row is not None:
+            require_role(session, row.project_id, "write", what=f"run {row.id!r}")
             return load_run_publics(session, [row])[0] if self._batch_session() is None else None
         exp = _experiment(session, project, experiment)
         create.experiment_id = exp.id
@@ -95,6 +100,13 @@ class WritesMixin(RunsMixin, ArtifactsMixin, TrialsMixin):
         )
 
     def apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
+        """A write the acting user may not make (``acting.py``) refuses the whole batch."""
+        try:
+            return self._apply_writes(writes)
+        except Refused as exc:
+            raise exc.error from None
+
+    def _apply_writes(self, writes: Sequence[ServerWrite]) -> list[WriteResult]:
         # One transaction for the batch (see SqlBase._batch_of_writes). Usually every write is
         # accepted: try them all without the cost of a savepoint each; at the first failure
         # undo everything and apply them again, each in its own savepoint this time, and
@@ -157,6 +169,12 @@ def _experiment(session: Session, project: str, experiment: str) -> Experiment:
             Experiment.project_id == proj.id, Experiment.name == experiment
         )
         exp = session.exec(query).first()
+    if proj is not None:
+        # Also where the project was created a moment ago by another user, whose creation
+        # this one lost to: this caller is no member of it then.
+        require_role(
+            session, proj.id, "write", what=f"project named {project!r}", taken_name=project
+        )
     if exp is not None:
         known[(project, experiment)] = exp
         return exp
@@ -164,6 +182,7 @@ def _experiment(session: Session, project: str, experiment: str) -> Experiment:
         proj = Project(name=project)
         session.add(proj)
         session.flush()
+        grant_creator(session, proj.id)  # in the same transaction as the project
     exp = Experiment(project_id=proj.id, name=experiment)
     session.add(exp)
     session.flush()

@@ -249,3 +249,22 @@ def test_a_launched_trial_records_where(store: Store, experiment: Any) -> None:
     # A trial its launcher's orchestrator runs is not re-queued for a missing heart-beat.
     time.sleep(0.05)
     assert store.requeue_stale_trials(sweep.id, timeout=0.01) == []
+
+
+def test_a_runs_sweep_is_one_of_its_own_project(store: Store, experiment: Any) -> None:
+    """A sweep of another project is refused as an unknown id is: same status, same words."""
+    from runway_core.schemas import ExperimentCreate, ProjectCreate, RunCreate, RunSearch
+
+    sweep = _grid(store, experiment)
+    other = store.create_project(ProjectCreate(name="other"))
+    elsewhere = store.create_experiment(other.id, ExperimentCreate(name="e"))
+    messages = []
+    for sweep_id in (sweep.id, "f" * 32):
+        with pytest.raises(NotFound) as refused:
+            store.create_run(RunCreate(experiment_id=elsewhere.id, sweep_id=sweep_id))
+        messages.append(str(refused.value).replace(sweep_id, "ID"))
+        assert refused.value.field == "sweep_id"
+    assert messages[0] == messages[1]
+    assert store.search_runs(RunSearch(project_id=other.id)).runs == []  # nothing stored
+    ok = store.create_run(RunCreate(experiment_id=experiment.id, sweep_id=sweep.id))
+    assert ok.sweep_id == sweep.id

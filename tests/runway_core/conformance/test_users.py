@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runway_core.auth.tokens import hash_token, token_id_of
-from runway_core.errors import AlreadyExists, InvalidInput, NotFound
+from runway_core.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from runway_core.schemas import ProjectCreate
 from runway_core.schemas.auth import UserCreate
 from runway_core.store import Store
@@ -96,3 +96,41 @@ def test_project_members_are_set_changed_listed_and_removed(store: Store) -> Non
         store.set_project_member(project.id, "ada", "owner")  # type: ignore[arg-type]
     store.delete_project(project.id)
     assert store.get_user("ada").name == "ada"  # members go with the project, users stay
+
+
+def test_a_disabled_user_is_enabled_again_and_the_last_admin_stays(store: Store) -> None:
+    store.create_user(UserCreate(name="ada", admin=True))
+    store.create_user(UserCreate(name="bob"))
+    store.disable_user("bob")
+    assert store.enable_user("bob").disabled is False
+    assert store.get_user("bob").disabled is False
+    with pytest.raises(NotFound):
+        store.enable_user("nobody")
+    # The last enabled server admin: refused, nobody could manage users after it.
+    with pytest.raises(Conflict, match="last enabled server admin"):
+        store.disable_user("ada")
+    assert store.get_user("ada").disabled is False
+    store.create_user(UserCreate(name="cy", admin=True))
+    assert store.disable_user("ada").disabled is True  # another admin remains
+    with pytest.raises(Conflict, match="last enabled server admin"):
+        store.disable_user("cy")
+
+
+def test_a_projects_last_admin_is_neither_removed_nor_demoted(store: Store) -> None:
+    project = store.create_project(ProjectCreate(name="p"))
+    store.create_user(UserCreate(name="ada"))
+    store.create_user(UserCreate(name="bob"))
+    store.set_project_member(project.id, "ada", "admin")
+    store.set_project_member(project.id, "bob", "write")
+    with pytest.raises(Conflict, match="last admin of project"):
+        store.set_project_member(project.id, "ada", "write")
+    with pytest.raises(Conflict, match="last admin of project"):
+        store.remove_project_member(project.id, "ada")
+    assert [(m.user, m.role) for m in store.list_project_members(project.id)] == [
+        ("ada", "admin"),
+        ("bob", "write"),
+    ]
+    store.set_project_member(project.id, "bob", "admin")
+    assert store.set_project_member(project.id, "ada", "read").role == "read"  # bob remains
+    store.remove_project_member(project.id, "ada")
+    assert [m.user for m in store.list_project_members(project.id)] == ["bob"]
