@@ -38,9 +38,11 @@ def is_transient(exc: BaseException) -> bool:
     """Server down, 5xx, database locked, network errors: worth retrying. 4xx: not, except a
     missing or bad API token (401), a role the caller lacks (403) and a rate limit (429): kept
     until a token or role that works (then ``runway sync``) or the wait is over, rather than set
-    aside."""
+    aside. (S3 refusing the server's own storage credential is a 403 too: set aside as before.)"""
     if isinstance(exc, RunwayError):
-        return exc.status >= 500 or exc.status in (401, 403, 429)
+        if exc.status == 403:
+            return exc.field != "credential"
+        return exc.status >= 500 or exc.status in (401, 429)
     if isinstance(exc, (OSError, TimeoutError)):
         return True
     # Looked up, not imported: an HTTP-only client has no SQLAlchemy.
