@@ -26,7 +26,7 @@ from urllib.parse import unquote_to_bytes
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runway_core.errors import InvalidInput, RunwayError
-from runway_core.validation import LONE_SURROGATE, printable
+from runway_core.validation import LONE_SURROGATE, key_not_utf8, printable
 
 from .errors import error_response
 from .limits import is_artifact_upload, long_string_error
@@ -106,19 +106,20 @@ def _query_error(scope: Scope) -> InvalidInput | None:
     return None
 
 
-def _lone_surrogate_field(document: Any) -> str | None:
-    """The dotted path of the first string or key in ``document`` holding a lone surrogate."""
+def _lone_surrogate_field(document: Any) -> tuple[str, bool] | None:
+    """The dotted path of the first string or key in ``document`` holding a lone surrogate, and
+    whether it is a key."""
     stack: list[tuple[str, Any]] = [("", document)]
     while stack:
         where, value = stack.pop()
         if isinstance(value, str):
             if LONE_SURROGATE.search(value):
-                return where or "body"
+                return where or "body", False
         elif isinstance(value, dict):
             for key, item in value.items():
                 path = f"{where}.{key}" if where else str(key)
                 if LONE_SURROGATE.search(key):
-                    return path
+                    return path, True
                 stack.append((path, item))
         elif isinstance(value, list):
             stack.extend((f"{where}.{i}" if where else str(i), v) for i, v in enumerate(value))
@@ -142,10 +143,12 @@ def _body_error(body: bytes) -> InvalidInput | None:
         document = json.loads(body)
     except (ValueError, RecursionError):
         return None  # not JSON: the route refuses it with its own message
-    field = _lone_surrogate_field(document)
-    if field is None:
+    found = _lone_surrogate_field(document)
+    if found is None:
         return None  # every surrogate escape was half of a pair: an emoji, say
-    field = printable(field)
+    field, is_key = printable(found[0]), found[1]
+    if is_key:  # the same words as the stores and the SDK use for a key
+        return key_not_utf8(field)
     return InvalidInput(
         f"{field}: the text holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is "
         "not valid UTF-8; Runway stores only UTF-8 text",

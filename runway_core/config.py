@@ -215,6 +215,9 @@ def settings_error(exc: ValidationError) -> InvalidInput:
 
 # "localhost:5000", "10.0.0.5:5000/", "tracker.internal:80/x": a server address missing http://.
 _HOST_PORT_RE = re.compile(r"^[A-Za-z0-9][\w.-]*:\d{1,5}(/.*)?$")
+# Databases Runway stores runs in (any driver: ``postgresql+psycopg://``, ``sqlite+pysqlite://``).
+_DB_SCHEMES = ("sqlite", "postgresql", "postgres")
+_PASSWORD_RE = re.compile(r"(://[^:/@]+):[^@]*@")
 
 
 def is_loopback(host: str) -> bool:
@@ -231,9 +234,41 @@ def is_http(uri: str) -> bool:
     return uri.startswith(("http://", "https://"))
 
 
-def normalize_db_uri(uri: str) -> str:
+def _check_address(raw: str, what: str) -> None:
+    """Refuse what is neither a path nor a URL of a known scheme, with the fix: ``host:port``
+    (a server address without ``http://``) and ``htp://…`` would otherwise become a database
+    file of that name, or an error only when the first write fails."""
+    field = what.lower().replace(" ", "_")
+    if "://" not in raw:
+        if _HOST_PORT_RE.match(raw):
+            raise InvalidInput(
+                f"{what} {raw!r} looks like a server address without a scheme; "
+                f"use http://{raw.rstrip('/')} (or a file path such as ./runway.db for a "
+                "database)",
+                field=field,
+            )
+        return
+    scheme = raw.split("://", 1)[0].lower()
+    shown = _PASSWORD_RE.sub(r"\1:***@", raw)  # a mistyped scheme must not print the password
+    if is_http(raw.lower()) and what != "tracking URI":
+        raise InvalidInput(
+            f"{what} {shown!r} is a server URL, not a database: give a database URL "
+            "(postgresql://…) or a file path",
+            field=field,
+        )
+    if scheme not in ("http", "https") and scheme.split("+")[0] not in _DB_SCHEMES:
+        raise InvalidInput(
+            f"{what} {shown!r} has an unknown scheme {scheme + '://'!r}; use http:// or https:// "
+            "for a Runway server, sqlite:/// or postgresql:// for a database, or a file path",
+            field=field,
+        )
+
+
+def normalize_db_uri(uri: str, *, what: str = "database URI") -> str:
     """A bare path (``runway.db``, ``/data/r.db``) becomes a SQLite URL; ``postgresql://`` gets
-    the psycopg driver; other URLs pass unchanged."""
+    the psycopg driver; other SQLite and PostgreSQL URLs pass unchanged. A server address
+    without a scheme and an unknown scheme are refused (``InvalidInput`` naming ``what``)."""
+    _check_address(uri, what)
     if "://" in uri:
         if uri.startswith("postgresql://"):
             return "postgresql+psycopg://" + uri[len("postgresql://") :]
@@ -243,13 +278,29 @@ def normalize_db_uri(uri: str) -> str:
     return f"sqlite:///{Path(uri).expanduser()}"
 
 
+def resolve_backend_uri(uri: str) -> str:
+    """A server's database as a URL: a path becomes an absolute ``sqlite:///`` URL; a server
+    address, ``http://`` or an unknown scheme is refused naming the fix."""
+    return _absolute_sqlite(normalize_db_uri(uri.strip()))
+
+
+def _absolute_sqlite(url: str) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix and url != prefix + ":memory:":
+        path = url[len(prefix) :]
+        if not path.startswith("/"):
+            return prefix + str(Path(path).expanduser().resolve())
+    return url
+
+
 def resolve_tracking_uri(uri: str | None = None) -> str:
     """The one rule for where runs go, used by the SDK, the CLI, the dashboard and integrations.
 
     ``None`` → ``RUNWAY_TRACKING_URI`` → ``./runway.db``. ``http(s)://`` stays a server URL
     (trailing ``/`` dropped); a path or SQLite URL becomes an absolute ``sqlite:///`` URL (so
-    ``runway sync`` from another folder finds the same file). ``host:port`` without a scheme is
-    refused with the fix, rather than silently creating a database file of that name.
+    ``runway sync`` from another folder finds the same file). ``host:port`` without a scheme and
+    an unknown scheme (``htp://``) are refused with the fix, rather than silently creating a
+    database file of that name.
     """
     raw = uri if uri else (settings().tracking_uri or DEFAULT_BACKEND_URI)
     raw = raw.strip()
@@ -257,16 +308,4 @@ def resolve_tracking_uri(uri: str | None = None) -> str:
         raw = DEFAULT_BACKEND_URI
     if is_http(raw):
         return raw.rstrip("/")
-    if "://" not in raw and _HOST_PORT_RE.match(raw):
-        raise InvalidInput(
-            f"tracking URI {raw!r} looks like a server address without a scheme; "
-            f"use http://{raw.rstrip('/')} (or a file path such as ./runway.db for a database)",
-            field="tracking_uri",
-        )
-    url = normalize_db_uri(raw)
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and url != prefix and url != prefix + ":memory:":
-        path = url[len(prefix) :]
-        if not path.startswith("/"):
-            return prefix + str(Path(path).expanduser().resolve())
-    return url
+    return _absolute_sqlite(normalize_db_uri(raw, what="tracking URI"))

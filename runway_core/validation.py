@@ -18,6 +18,8 @@ MAX_KEY_LENGTH = 250
 MAX_NAME_LENGTH = 250
 MAX_PARAM_VALUE_LENGTH = 6000
 MAX_TAG_VALUE_LENGTH = 5000
+# Params nest at most this deep ({"a": {"b": 1}} is 2 levels); deeper is refused, not recursed.
+MAX_PARAM_DEPTH = 32
 # Letters, digits, underscore, dash, dot, slash, space and colon: enough for "val/acc" and
 # "opt.lr", and nothing that needs quoting in the search language beyond spaces.
 _KEY_RE = re.compile(r"[\w.\-/ :]+")
@@ -85,26 +87,57 @@ def _check_number(value: Any, field: str) -> None:
             ) from None
 
 
-def check_json_document(value: Any, field: str) -> Any:
-    """A free JSON document (e.g. ``source_ids``): nesting allowed, no NaN/inf, no NUL."""
+def _too_deep(field: str) -> InvalidInput:
+    field = printable(field[:200])
+    return InvalidInput(
+        f"{field}: nested more than {MAX_PARAM_DEPTH} levels deep; flatten it or log the "
+        "structure as an artifact",
+        field=field,
+    )
+
+
+def check_json_document(value: Any, field: str, *, depth: int = 1) -> Any:
+    """A free JSON document (e.g. ``source_ids``): nesting allowed (up to ``MAX_PARAM_DEPTH``
+    levels), no NaN/inf, no NUL."""
+    if isinstance(value, (Mapping, list, tuple)) and value and depth > MAX_PARAM_DEPTH:
+        raise _too_deep(field)
     if isinstance(value, Mapping):
         for k, v in value.items():
             check_text(k, f"{field}.{k}")
-            check_json_document(v, f"{field}.{k}")
+            check_json_document(v, f"{field}.{k}", depth=depth + 1)
     elif isinstance(value, (list, tuple)):
         for v in value:
-            check_json_document(v, field)
+            check_json_document(v, field, depth=depth + 1)
     else:
         _check_number(value, field)
         check_text(value, field)
     return value
 
 
+def check_key_text(key: str, field: str) -> None:
+    """The one rule for text in a key (param, tag, metric; and each part of a nested param key):
+    no NUL and nothing that is not UTF-8. A value may be stored escaped (the SDK does so), but
+    an escaped key would not be the key the caller searches for, so such a key is refused."""
+    if _NUL in key:
+        raise InvalidInput(f"{field}: key must not contain NUL characters", field=field)
+    if LONE_SURROGATE.search(key):
+        raise key_not_utf8(field)
+
+
+def key_not_utf8(field: str) -> InvalidInput:
+    """The error for a key that is not UTF-8, in the same words from every store and the API."""
+    return InvalidInput(
+        f"{field}: key is not UTF-8 text (it holds a lone surrogate, which is what Python makes "
+        "of a byte that is not UTF-8); keys must be UTF-8: letters, digits and _ - . / : space",
+        field=field,
+    )
+
+
 def check_key(key: Any, field: str) -> str:
     field = printable(field)
     if not isinstance(key, str):
         raise InvalidInput(f"{field}: key must be a string, got {type(key).__name__}", field=field)
-    check_text(key, field)
+    check_key_text(key, field)
     if not key.strip():
         raise InvalidInput(f"{field}: key must not be empty", field=field)
     if len(key) > MAX_KEY_LENGTH:
@@ -139,14 +172,16 @@ def check_name(name: Any, field: str) -> str:
     return name.strip()
 
 
-def check_json_value(value: Any, field: str) -> Any:
+def check_json_value(value: Any, field: str, *, depth: int = 1) -> Any:
     """A param value: JSON scalar or list; no NaN or infinity (JSON cannot carry them)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInput(f"{field}: NaN and infinity are not allowed in params", field=field)
     _check_number(value, field)  # ints beyond float range: the numeric copy could not be made
     check_text(value, field)
     if isinstance(value, (list, tuple)):
-        return [check_json_value(v, field) for v in value]
+        if value and depth > MAX_PARAM_DEPTH:
+            raise _too_deep(field)
+        return [check_json_value(v, field, depth=depth + 1) for v in value]
     if isinstance(value, Mapping):
         raise InvalidInput(f"{field}: nested dicts must be flattened first", field=field)
     if value is not None and not isinstance(value, (str, int, float, bool)):
@@ -161,16 +196,21 @@ def check_json_value(value: Any, field: str) -> Any:
     return value
 
 
-def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"opt": {"lr": 0.1}}`` → ``{"opt.lr": 0.1}``; values are checked, keys validated."""
+def flatten_params(
+    params: Mapping[str, Any], prefix: str = "", *, depth: int = 1
+) -> dict[str, Any]:
+    """``{"opt": {"lr": 0.1}}`` → ``{"opt.lr": 0.1}``; values are checked, keys validated.
+    Nesting deeper than ``MAX_PARAM_DEPTH`` is refused naming the key path where it went over."""
     flat: dict[str, Any] = {}
     for key, value in params.items():
         if not isinstance(key, str):
             raise InvalidInput(f"params: key {key!r} must be a string", field="params")
-        check_text(key, printable(f"params.{prefix}{key}"))
+        check_key_text(key, printable(f"params.{prefix}{key}"))
         full = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(flatten_params(value, prefix=f"{full}."))
+            if depth >= MAX_PARAM_DEPTH and value:
+                raise _too_deep(f"params.{full}")
+            flat.update(flatten_params(value, prefix=f"{full}.", depth=depth + 1))
         else:
             check_key(full, f"params.{full}")
             flat[full] = check_json_value(value, f"params.{full}")

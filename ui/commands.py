@@ -13,7 +13,12 @@ from types import FrameType
 
 import typer
 
-from runway_core.config import DEFAULT_ARTIFACTS_URI, DEFAULT_BACKEND_URI, normalize_db_uri
+from runway_core.config import (
+    DEFAULT_ARTIFACTS_URI,
+    DEFAULT_BACKEND_URI,
+    normalize_db_uri,
+    resolve_tracking_uri,
+)
 from runway_core.errors import InvalidInput
 
 
@@ -62,9 +67,10 @@ def ui(
     from runway.ui.processes import streamlit_command
     from runway_core import processes
 
+    tracking = _tracking(tracking_uri)  # before anything starts: a wrong URI is one line
     processes.require_free_ports(host, [(port, "dashboard", "--port")])
     _stop_on_signals()
-    env = {"RUNWAY_TRACKING_URI": _tracking(tracking_uri)}
+    env = {"RUNWAY_TRACKING_URI": tracking}
     url = processes.url_of(host, port)
     proc = processes.start(streamlit_command(host, port), env)
     try:
@@ -140,9 +146,9 @@ def _demo_once(api_url: str) -> None:
 
 
 def _tracking(uri: str | None) -> str:
-    if uri is None:
-        return DEFAULT_BACKEND_URI
-    return uri if uri.startswith(("http://", "https://")) else normalize_db_uri(uri)
+    """The one resolver of the SDK: ``localhost:5000`` or ``htp://…`` is refused with the fix
+    instead of becoming a database file of that name; a path becomes absolute."""
+    return resolve_tracking_uri(uri)
 
 
 def _stop_on_signals() -> None:

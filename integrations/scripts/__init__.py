@@ -45,6 +45,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "errors":  # the submodule ``runway.errors``, without an import of its own
+        return importlib.import_module("runway.errors")
     found = _LAZY.get(name)
     if found is None:
         raise AttributeError(f"module 'runway' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from runway_core.config import normalize_db_uri, settings
+from runway_core.config import resolve_backend_uri, settings
 from runway_core.schemas.auth import UserCreate
 
 if TYPE_CHECKING:
@@ -21,9 +21,20 @@ token_app = typer.Typer(help="API tokens of a team server's users.", no_args_is_
 
 
 def _store(backend_uri: str | None) -> SqlStore:
+    """The server's database; when none was named, one line on stderr says which file is used
+    (a user created in a stray ./runway.db would be a user of no server)."""
     from runway_core.store import open_sql_store
 
-    return open_sql_store(normalize_db_uri(backend_uri or settings().backend_uri))
+    cfg = settings()
+    url = resolve_backend_uri(backend_uri or cfg.backend_uri)
+    if backend_uri is None and "backend_uri" not in cfg.model_fields_set:
+        where = url.removeprefix("sqlite:///")
+        typer.echo(
+            f"runway: using the database {where} (the default; --backend-uri or "
+            "RUNWAY_BACKEND_URI names the server's)",
+            err=True,
+        )
+    return open_sql_store(url)
 
 
 def _when(ms: int | None, never: str = "never") -> str:

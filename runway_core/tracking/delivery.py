@@ -27,7 +27,8 @@ class Outcome:
     kind: OutcomeKind
     reason: str = ""
     result: Any = None
-    # The store's own exception for a refusal, to raise where a caller waits for the write.
+    # The store's own exception: for a refusal, to raise where a caller waits for the write;
+    # for ``unavailable``, to tell a refused token (401/403) from an outage.
     error: RunwayError | None = None
     # A sweep trial asked to stop: why (the store says so on the trial's metric writes).
     stop: str | None = None
@@ -35,9 +36,12 @@ class Outcome:
 
 def is_transient(exc: BaseException) -> bool:
     """Server down, 5xx, database locked, network errors: worth retrying. 4xx: not, except a
-    missing or bad API token (401) and a rate limit (429): kept until a token that works (then
-    ``runway sync``) or the wait is over, rather than set aside."""
+    missing or bad API token (401), a role the caller lacks (403) and a rate limit (429): kept
+    until a token or role that works (then ``runway sync``) or the wait is over, rather than set
+    aside. (S3 refusing the server's own storage credential is a 403 too: set aside as before.)"""
     if isinstance(exc, RunwayError):
+        if exc.status == 403:
+            return exc.field != "credential"
         return exc.status >= 500 or exc.status in (401, 429)
     if isinstance(exc, (OSError, TimeoutError)):
         return True
@@ -51,9 +55,8 @@ def is_transient(exc: BaseException) -> bool:
 
 def _failure(exc: BaseException) -> Outcome:
     reason = f"{type(exc).__name__}: {exc}"
-    if is_transient(exc):
-        return Outcome("unavailable", reason)
-    return Outcome("refused", reason, error=exc if isinstance(exc, RunwayError) else None)
+    error = exc if isinstance(exc, RunwayError) else None
+    return Outcome("unavailable" if is_transient(exc) else "refused", reason, error=error)
 
 
 def _from_result(result: WriteResult) -> Outcome:

@@ -19,6 +19,7 @@ class Fallback:
         self.spool = spool
         self.lost = 0  # writes that could neither be sent nor spooled (unwritable spool)
         self.spool_broken = False
+        self.credentials_warned = False
         self._refused_runs: set[str] = set()
 
     def append(self, run_id: str, writes: list[Write]) -> None:
@@ -79,6 +80,20 @@ class Fallback:
                 "in %s and the run's other writes go on",
                 run_id,
                 path,
+            )
+
+    def credentials_refused(self, reason: str) -> None:
+        """The server refused the token (revoked mid-run) or the project role (401/403): the
+        writes are spooled, not set aside, so that `runway sync` with a token or role that
+        works delivers them. One warning for the whole store."""
+        if not self.credentials_warned:
+            self.credentials_warned = True
+            log.warning(
+                "runway: the Runway server at %s refused this process's writes (%s); they are "
+                "kept in %s: fix RUNWAY_TOKEN (or ask for the project role) and run `runway sync`",
+                self.uri,
+                reason,
+                self.spool.directory,
             )
 
     def spool_failed(self, error: OSError) -> None:

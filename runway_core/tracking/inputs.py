@@ -1,9 +1,10 @@
 """What a tracked run accepts from its caller: checked at the call, and made valid UTF-8.
 
 Everything Runway stores is valid UTF-8. Python turns bytes that are not UTF-8 (in ``sys.argv``,
-file names, environment variables) into lone surrogates; such text is stored in its escaped form
-(``data_\\xff.csv``) rather than failing the user's script, and artifact paths, where a backslash
-is not allowed, use ``%FF``.
+file names, environment variables) into lone surrogates; such text in a value or name is stored in
+its escaped form (``data_\\xff.csv``) rather than failing the user's script, and artifact paths,
+where a backslash is not allowed, use ``%FF``. A key (param, tag, metric) is refused instead, by
+the one key rule of ``validation.check_key_text``: an escaped key is not the key the caller uses.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from runway_core.errors import InvalidInput
-from runway_core.validation import check_key, check_tag_value, flatten_params
+from runway_core.validation import MAX_PARAM_DEPTH, check_key, check_tag_value, flatten_params
 
 # log_params / set_tags take at most this many keys per call (after flattening).
 MAX_PARAMS_PER_CALL = 1000
@@ -42,14 +43,21 @@ def utf8_path(text: str) -> str:
     return _BYTE_ESCAPE.sub(lambda m: f"%{m.group(1).upper()}", clean).replace("\\u", "%u")
 
 
-def utf8_value(value: Any) -> Any:
-    """Strings in a JSON-like value (dict keys and values, lists) made valid UTF-8."""
+def utf8_value(value: Any, *, keys: bool = True, depth: int = 0) -> Any:
+    """Strings in a JSON-like value (lists, dict values and, with ``keys``, dict keys) made
+    valid UTF-8. Below ``MAX_PARAM_DEPTH`` levels it stops: the check that follows refuses
+    such a value by name (rather than a ``RecursionError`` here)."""
     if isinstance(value, str):
         return utf8_text(value)
+    if depth > MAX_PARAM_DEPTH:
+        return value
     if isinstance(value, Mapping):
-        return {utf8_value(k): utf8_value(v) for k, v in value.items()}
+        return {
+            (utf8_value(k) if keys else k): utf8_value(v, keys=keys, depth=depth + 1)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return [utf8_value(v) for v in value]
+        return [utf8_value(v, keys=keys, depth=depth + 1) for v in value]
     return value
 
 
@@ -58,7 +66,8 @@ def check_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
         return {}
     if not isinstance(params, Mapping):
         raise InvalidInput(f"params must be a dict, got {type(params).__name__}", field="params")
-    flat = flatten_params(utf8_value(params))
+    # Values are stored escaped; keys are checked as given (see ``check_key_text``).
+    flat = flatten_params(utf8_value(params, keys=False))
     if len(flat) > MAX_PARAMS_PER_CALL:
         raise InvalidInput(
             f"params: {len(flat)} keys after flattening; the limit is {MAX_PARAMS_PER_CALL}",
@@ -78,7 +87,6 @@ def check_tags(tags: Mapping[str, Any] | None) -> dict[str, str]:
         )
     clean: dict[str, str] = {}
     for key, value in tags.items():
-        key = utf8_text(key) if isinstance(key, str) else key
         field = f"tags.{key}"
         text = utf8_text(value if isinstance(value, str) else str(value))
         clean[check_key(key, field)] = check_tag_value(text, field)

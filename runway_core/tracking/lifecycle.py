@@ -135,7 +135,7 @@ def start_run(
         field = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
     uri = resolve_tracking_uri(tracking_uri)
-    writer = RunWriter(run_id, _sender(uri, offline=mode == "offline"))
+    writer = RunWriter(run_id, _sender(uri, project, offline=mode == "offline"))
     items: list[Item] = [_creation(start, spec, parts)]
     if attach and flat:
         items.append(ParamsWrite(run_id=run_id, params=flat))
@@ -172,11 +172,12 @@ def _mode(mode: str) -> str:
     return value
 
 
-def _sender(uri: str, *, offline: bool) -> Sender:
+def _sender(uri: str, project: str, *, offline: bool) -> Sender:
     conn = stores.connection(uri, offline=offline)
     if not offline:
         with contextlib.suppress(StoreUnavailable):  # its runs spool until it is back
             stores.first_contact(conn)
+            stores.check_project(conn, project)  # a token or role refused: raised here
     return conn.sender
 
 

@@ -12,6 +12,7 @@ barrier: it returns once everything queued before it was delivered, spooled or s
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -19,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from runway_core.errors import Forbidden, RunwayError, Unauthorized
 from runway_core.schemas.writes import Write
 from runway_core.store.protocol import Store
 from runway_core.tracking.delivery import Delivery, Outcome
 from runway_core.tracking.fallback import Fallback
-from runway_core.tracking.spool import Spool
+from runway_core.tracking.spool import Spool, SpoolLine
 
 log = logging.getLogger("runway")
 
@@ -214,7 +216,12 @@ class Sender:
             with self._cond:
                 self._done = max(self._done, left[-1][0])
                 self._cond.notify_all()
-        if self._spooled and self._delivery is not None and not self._fallback.spool_broken:
+        if (
+            self._spooled
+            and self._delivery is not None
+            and not self._fallback.spool_broken
+            and not self._fallback.credentials_warned  # that warning said it already
+        ):
             log.warning(
                 "runway: not everything reached the tracking store; writes wait in %s — "
                 "run `runway sync` when it is back",
@@ -291,10 +298,10 @@ class Sender:
         keep = [i for i, (_, w) in enumerate(writes) if not direct or w.run_id in spooled]
         if send and delivery is not None:
             outcomes = delivery.deliver([writes[i][1] for i in send])
-            lost = [o.reason for o in outcomes if o.kind == "unavailable"]
+            lost = [o for o in outcomes if o.kind == "unavailable"]
             if lost:
                 with self._cond:
-                    self._lost_store(lost[0])
+                    self._lost_store(lost[0].reason, lost[0].error)
             for i, outcome in zip(send, outcomes, strict=True):
                 seq, write = writes[i]
                 if outcome.kind == "unavailable":
@@ -332,9 +339,15 @@ class Sender:
 
     # -- store lost and found -----------------------------------------------------------------
 
-    def _lost_store(self, reason: str) -> None:
+    def _lost_store(self, reason: str, error: RunwayError | None = None) -> None:
         """Called with the lock held."""
         self._down = True
+        if isinstance(error, (Unauthorized, Forbidden)):
+            # Not an outage, and the same token will not do better: no retries; the writes
+            # wait in the spool for `runway sync` with a token or role that works.
+            self._next_retry = math.inf
+            self._fallback.credentials_refused(reason)
+            return
         self._next_retry = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, BACKOFF_MAX)
         if not self._warned:
@@ -355,12 +368,16 @@ class Sender:
                 return
             runs = sorted(self._spooled)
         uploaded = 0
+        failed: list[Outcome] = []
+
+        def deliver(lines: list[SpoolLine]) -> list[Outcome]:
+            outcomes = delivery.deliver([line.write for line in lines])
+            failed.extend(o for o in outcomes if o.kind == "unavailable")
+            return outcomes
+
         for run_id in runs:
             try:
-                result = self.spool.replay(
-                    self.spool.path_for(run_id),
-                    lambda lines: delivery.deliver([line.write for line in lines]),
-                )
+                result = self.spool.replay(self.spool.path_for(run_id), deliver)
             except OSError as error:  # the spool cannot be read or rewritten: try later
                 self._fallback.spool_failed(error)
                 result = None
@@ -371,7 +388,7 @@ class Sender:
                     self._lost_store("the spool cannot be read")
                     return
                 if result.error is not None:
-                    self._lost_store(result.error)
+                    self._lost_store(result.error, failed[0].error if failed else None)
                     return
                 uploaded += result.applied
                 if not self.spool.has(run_id):

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from runway_core.config import is_http, resolve_tracking_uri, settings
-from runway_core.errors import InvalidInput, StoreUnavailable
+from runway_core.errors import (
+    Forbidden,
+    InvalidInput,
+    RunwayError,
+    StoreUnavailable,
+    Unauthorized,
+)
 from runway_core.store.protocol import Store
 from runway_core.tracking import exit as exit_hooks
 from runway_core.tracking import repro
@@ -34,6 +40,8 @@ class Connection:
     sender: Sender
     checked: bool = False
     client: Any = field(default=None, repr=False)  # the HTTP client, for the health check
+    user: str | None = None  # with authentication on and not a server admin: who we are
+    writable: set[str] = field(default_factory=set)  # projects checked by check_project
 
 
 _lock = threading.Lock()
@@ -120,7 +128,63 @@ def first_contact(conn: Connection) -> None:
         body = None
     if response.status_code != 200 or not isinstance(body, dict) or body.get("status") != "ok":
         raise InvalidInput(not_runway(response).message, field="tracking_uri")
+    _check_token(conn)
     conn.checked = True
+
+
+def _check_token(conn: Connection) -> None:
+    """A token the server refuses is a mistake to fix, not an outage to wait out: raise
+    ``Unauthorized`` naming ``RUNWAY_TOKEN`` (nothing is queued or spooled)."""
+    import httpx
+
+    from runway_core.store.http.base import error_from_response
+
+    token = settings().token
+    secret = token.get_secret_value() if token is not None else ""
+    headers = {"authorization": f"Bearer {secret}"} if secret else {}
+    try:
+        response = conn.client.get(conn.uri + "/api/v1/whoami", headers=headers)
+    except httpx.TransportError:
+        return  # it answered /healthz a moment ago: the writes find out, and spool if need be
+    if response.status_code != 401:
+        # 200; or a server without /whoami: the writes find out
+        body = response.json() if response.status_code == 200 else None
+        if isinstance(body, dict) and body.get("auth") and not body.get("admin"):
+            conn.user = body.get("user")
+        return
+    reason = error_from_response(response).message
+    if secret:
+        message = (
+            f"the Runway server at {conn.uri} refused the API token in RUNWAY_TOKEN ({reason}); "
+            "set RUNWAY_TOKEN to a valid token (`runway token create NAME` makes one)"
+        )
+    else:
+        message = (
+            f"the Runway server at {conn.uri} requires an API token: set RUNWAY_TOKEN "
+            "(`runway token create NAME` makes one)"
+        )
+    raise Unauthorized(message, field="RUNWAY_TOKEN")
+
+
+def check_project(conn: Connection, project: str) -> None:
+    """With authentication on, a project the caller may only read is refused at ``init()``
+    (``Forbidden`` naming it), once per project and process. A project it cannot see is left
+    to the run's creation (a new one is created; a hidden one is refused there)."""
+    if conn.user is None or conn.store is None or project in conn.writable:
+        return
+    try:
+        found = conn.store.get_project_by_name(project)
+        members = conn.store.list_project_members(found.id)
+    except RunwayError:  # not found, or unreachable now: the run's writes find out
+        return
+    role = next((m.role for m in members if m.user == conn.user), None)
+    if role == "read":
+        raise Forbidden(
+            f"user {conn.user!r} may only read project {project!r}; a run needs the write role "
+            "(a project admin can grant it)",
+            field="project",
+        )
+    conn.writable.add(project)
 
 
 def open_store(uri: str | None = None) -> Store:

@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 from runway.api.app import create_app
 from runway_core.config import Settings
 from runway_core.errors import InvalidInput
-from runway_core.schemas import ExperimentCreate, ProjectCreate, RunCreate, RunSearch
+from runway_core.schemas import ExperimentCreate, MetricBatch, ProjectCreate, RunCreate, RunSearch
 from runway_core.store import Store
 from runway_core.store.http import HttpStore
 from runway_core.store.sql import SqlStore
+from runway_core.validation import MAX_PARAM_DEPTH, key_not_utf8
 
 from .conftest import API, error, ok
 
@@ -280,3 +281,83 @@ def test_sql_and_http_stores_refuse_a_lone_surrogate_alike(
         "filter",
     ]
     assert sql.get_run(run.id).tags == {}
+
+
+# --- one rule for keys, and a bound on nesting -------------------------------------------------
+
+# (what, path, JSON text with a lone surrogate escape in a key, field)
+KEYS = [
+    ("param key", "/runs/{run}/params", '{"params": {"a%s": 1}}', "params.a\\udcff"),
+    ("nested param key", "/runs/{run}/params", '{"params": {"n": {"a%s": 1}}}',
+     "params.n.a\\udcff"),
+    ("tag key", "/runs/{run}/tags", '{"tags": {"a%s": "v"}}', "tags.a\\udcff"),
+    ("metric key", "/runs/{run}/metrics", '{"metrics": {"a%s": {"values": [1]}}}',
+     "metrics.a\\udcff"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "path", "body", "field"), KEYS, ids=[k[0] for k in KEYS])
+def test_a_key_that_is_not_utf8_is_refused_in_the_words_of_the_key_rule(
+    api: TestClient, ids: dict[str, str], what: str, path: str, body: str, field: str
+) -> None:
+    resp = _raw(api, "POST", API + path.replace("{run}", ids["run"]), body.replace("%s", LONE))
+    err = error(resp, 400)
+    assert (err["field"], err["message"]) == (field, key_not_utf8(field).message)
+    run = ok(api.get(f"{API}/runs/{ids['run']}"))
+    assert run["params"] == {} and run["tags"] == {} and run["metrics"] == {}
+
+
+def _deep(levels: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"x": 1}
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_params_nested_too_deep_are_400_naming_the_key_path(
+    api: TestClient, ids: dict[str, str]
+) -> None:
+    """500 levels used to end in a RecursionError; 32 is the documented limit."""
+    ok(
+        api.post(f"{API}/runs/{ids['run']}/params", json={"params": _deep(MAX_PARAM_DEPTH - 1)}),
+        204,
+    )
+    for body, url in (
+        ({"params": _deep(500)}, f"{API}/runs/{ids['run']}/params"),
+        ({"params": _deep(500), "experiment_id": ids["experiment"]}, f"{API}/runs"),
+    ):
+        err = error(api.post(url, json=body), 400)
+        assert err["field"] == "params" + ".a" * MAX_PARAM_DEPTH, err
+        assert f"nested more than {MAX_PARAM_DEPTH} levels deep" in err["message"]
+    assert ok(api.get(f"{API}/runs/{ids['run']}"))["params"] == {
+        "a" + ".a" * (MAX_PARAM_DEPTH - 2) + ".x": 1
+    }
+
+
+def _key_and_depth_calls(store: Store, run_id: str, bad: str) -> list[Any]:
+    return [
+        lambda: store.log_params(run_id, {bad: 1}),
+        lambda: store.set_tags(run_id, {bad: "v"}),
+        lambda: store.log_metrics(run_id, MetricBatch(metrics={bad: {"values": [1.0]}})),
+        lambda: store.log_params(run_id, _deep(500)),
+    ]
+
+
+def test_stores_refuse_bad_keys_and_deep_params_alike(stores: tuple[Store, Store]) -> None:
+    sql, http = stores
+    project = sql.create_project(ProjectCreate(name="p"))
+    exp = sql.create_experiment(project.id, ExperimentCreate(name="e"))
+    run = sql.create_run(RunCreate(experiment_id=exp.id))
+    bad = "k\udcff"
+    seen: dict[str, list[tuple[str | None, str]]] = {}
+    for name, store in (("sql", sql), ("http", http)):
+        seen[name] = []
+        for call in _key_and_depth_calls(store, run.id, bad):
+            with pytest.raises(InvalidInput) as info:
+                call()
+            seen[name].append((info.value.field, info.value.message))
+    assert seen["sql"] == seen["http"]
+    assert [m for _, m in seen["sql"][:3]] == [
+        key_not_utf8(f).message for f in ("params.k\\udcff", "tags.k\\udcff", "metrics.k\\udcff")
+    ]
+    assert seen["sql"][3][0] == "params" + ".a" * MAX_PARAM_DEPTH

@@ -65,3 +65,14 @@ def test_module_level_calls_before_init_raise_a_clear_error() -> None:
     with pytest.raises(runway.RunwayError, match="init"):
         runway.set_tags({"a": "b"})
     runway.finish()  # no active run: nothing to do, no error
+
+
+def test_runway_errors_is_the_error_hierarchy() -> None:
+    """``except runway.errors.Unauthorized:`` works without importing runway_core."""
+    import runway_core.errors as core
+
+    assert runway.errors.Unauthorized is core.Unauthorized
+    assert runway.errors.Forbidden is core.Forbidden
+    assert runway.errors.RunwayError is runway.RunwayError
+    for name in runway.errors.__all__:
+        assert issubclass(getattr(runway.errors, name), core.RunwayError)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +138,54 @@ def test_sync_sets_refused_writes_aside_reports_them_and_uploads_the_rest(
         assert stored.status.value == "finished" and stored.params == {"lr": 0.1}
         assert stored.tags == {"t": "v"}
         assert client.get_metric_history(run.id, "x").values == [1.0, 2.0]
+
+
+def _key_and_depth_calls(run: runway.Run, uri: str, bad: str, deep: dict) -> list[Any]:
+    return [
+        lambda: run.log_params({bad: 1}),
+        lambda: run.log_params({"nested": {bad: 1}}),
+        lambda: run.set_tags({bad: "v"}),
+        lambda: run.log({bad: 1.0}),
+        lambda: run.log_params(deep),
+        lambda: runway.init(project="p", tracking_uri=uri, params=deep, capture=False),
+        lambda: runway.init(project="p", tracking_uri=uri, tags={bad: "v"}, capture=False),
+    ]
+
+
+def test_keys_that_are_not_utf8_and_deep_params_are_refused_alike_by_every_store(
+    sqlite_uri: str, live_server, spool_dir: Path
+) -> None:
+    """One rule: a value that is not UTF-8 is stored escaped; a key (param, tag, metric) is
+    refused at the call, in the same words, whatever the store; params nest at most 32 deep."""
+    from runway_core.errors import InvalidInput
+    from runway_core.validation import MAX_PARAM_DEPTH, key_not_utf8
+
+    bad = os.fsdecode(b"k\xff")  # what Python makes of a byte that is not UTF-8
+    deep: dict = {"x": 1}
+    for _ in range(500):
+        deep = {"a": deep}
+    seen: dict[str, list[tuple[str | None, str]]] = {}
+    for uri in (sqlite_uri, live_server.url):
+        run = runway.init(project="p", tracking_uri=uri, capture=False)
+        seen[uri] = []
+        for call in _key_and_depth_calls(run, uri, bad, deep):
+            with pytest.raises(InvalidInput) as info:
+                call()
+            seen[uri].append((info.value.field, info.value.message))
+        run.log_params({"file": bad})  # a value: stored escaped
+        run.set_tags({"file": bad})
+        run.finish()
+        tracking.flush()
+        with runway.Client(uri) as client:
+            stored = client.get_run(run.id)
+            assert stored.params == {"file": "k\\xff"} and stored.tags == {"file": "k\\xff"}
+            assert stored.metrics == {}
+    assert seen[sqlite_uri] == seen[live_server.url]
+    fields = [f for f, _ in seen[sqlite_uri]]
+    assert fields[:4] == ["params.k\\udcff", "params.nested.k\\udcff", "tags.k\\udcff",
+                          "metrics.k\\udcff"]  # fmt: skip
+    for field, message in seen[sqlite_uri][:4]:
+        assert message == key_not_utf8(str(field)).message
+    assert fields[4] == fields[5] == "params" + ".a" * MAX_PARAM_DEPTH
+    assert runway.active_run() is None
+    assert Spool(spool_dir).files() == [] and not (spool_dir / "rejected").exists()

@@ -5,13 +5,19 @@ from __future__ import annotations
 import math
 
 from runway_core.schemas import MetricBatch, MetricBatchResult, MetricSeries
-from runway_core.store.http.base import HttpBase, dump, segment
+from runway_core.store.http.base import HttpBase, dump, encode, segment
+from runway_core.validation import LONE_SURROGATE
 
 
 def _batch_body(batch: MetricBatch) -> bytes:
     # NaN travels as null (pydantic's JSON, the fast path). Infinity is a valid metric value but
     # pydantic would also write it as null, so a batch holding one goes out with bare tokens.
     has_inf = any(math.inf in s.values or -math.inf in s.values for s in batch.metrics.values())
+    # pydantic's JSON turns a lone surrogate into U+FFFD: let the server see (and refuse,
+    # naming the key) what the caller gave.
+    text = [*batch.metrics, batch.batch_id or ""]
+    if any(LONE_SURROGATE.search(t) for t in text if not t.isascii()):
+        return encode(batch.model_dump())
     return dump(batch) if has_inf else batch.model_dump_json().encode()
 
 

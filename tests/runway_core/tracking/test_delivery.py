@@ -100,3 +100,15 @@ def test_uploads_keep_their_kind(sqlite_uri: str, tmp_path: Path, kind: str) -> 
     upload = UploadWrite(run_id=A, path="a.zip", file=str(file), kind=kind)
     outcomes = Delivery(store).deliver([_create(A), upload])
     assert outcomes[1].kind == "ok" and outcomes[1].result.kind == kind
+
+
+def test_refused_credentials_are_kept_and_other_refusals_set_aside() -> None:
+    """401/403 on a write are kept for a retry with a token or role that works (`runway sync`);
+    S3 refusing the server's own credential (a 403 too) and a 404 are set aside as before."""
+    from runway_core.errors import Forbidden, NotFound, Unauthorized
+    from runway_core.tracking.delivery import is_transient
+
+    assert is_transient(Unauthorized("API token 0123 was revoked"))
+    assert is_transient(Forbidden("user 'bo' may only read project 'p'"))
+    assert not is_transient(Forbidden("S3 refused the upload", field="credential"))
+    assert not is_transient(NotFound("run 'x' not found"))
