@@ -174,7 +174,7 @@ def test_a_role_lowered_mid_run_keeps_the_writes_for_sync(
         run.finish()
         tracking.flush()
     warnings = _refusals(caplog)
-    assert len(warnings) == 1 and "may only read" in warnings[0], warnings
+    assert len(warnings) == 1 and "holds the read role" in warnings[0], warnings
     assert not (spool_dir / "rejected").exists()
     root.store.set_project_member(project.id, "bo", "write")
     synced = _sync(spool_dir, auth_server.tokens["bo"])
