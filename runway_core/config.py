@@ -75,6 +75,24 @@ class Settings(BaseSettings):
         20, gt=0, description="failed authentications per client address before 429"
     )
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="largest JSON request body")
+    max_upload_bytes: int = Field(
+        10 * 1024**3, gt=0, description="largest artifact upload (bytes, one file)"
+    )
+    body_timeout: float = Field(
+        20.0,
+        gt=0,
+        description="seconds a request body may send nothing before 408; also the grace of "
+        "RUNWAY_BODY_MIN_RATE",
+    )
+    body_min_rate: int = Field(
+        500,
+        ge=0,
+        description="bytes per second a request body must average after RUNWAY_BODY_TIMEOUT "
+        "(0: no minimum)",
+    )
+    uploads_per_user: int = Field(
+        8, gt=0, description="artifact uploads one user (or address) may send at once, per worker"
+    )
     max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
     max_bulk_runs: int = Field(1_000, gt=0, description="runs registered in one request")
     max_writes_per_request: int = Field(10_000, gt=0, description="records in one write batch")
