@@ -65,7 +65,8 @@ class Target:
         return {a["path"] for a in response.json()["data"]}
 
 
-def _serve(tmp: Path, env: dict[str, str]) -> Iterator[Target]:
+@contextlib.contextmanager
+def _serve(tmp: Path, env: dict[str, str], *, auth: bool = True) -> Iterator[Target]:
     backend = f"sqlite:///{tmp / 'runway.db'}"
     store = SqlStore(backend)
     try:
@@ -79,7 +80,7 @@ def _serve(tmp: Path, env: dict[str, str]) -> Iterator[Target]:
         store.close()
     port = free_port()
     artifacts = tmp / "artifacts"
-    cmd = [*server_command("127.0.0.1", port, backend, str(artifacts)), "--auth"]
+    cmd = server_command("127.0.0.1", port, backend, str(artifacts)) + ["--auth"] * auth
     log_path = tmp / "server.log"
     proc = start(cmd, env, log_path=log_path)
     server = ServerProcess(f"http://127.0.0.1:{port}", backend, str(artifacts), proc, log_path)
@@ -93,13 +94,15 @@ def _serve(tmp: Path, env: dict[str, str]) -> Iterator[Target]:
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     env = {"RUNWAY_BODY_TIMEOUT": str(BODY_TIMEOUT), "RUNWAY_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
-    yield from _serve(tmp_path_factory.mktemp("quick"), env)
+    with _serve(tmp_path_factory.mktemp("quick"), env) as target:
+        yield target
 
 
 @pytest.fixture(scope="module")
 def patient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     env = {"RUNWAY_BODY_TIMEOUT": "120", "RUNWAY_UPLOADS_PER_USER": str(PATIENT_CAP)}
-    yield from _serve(tmp_path_factory.mktemp("patient"), env)
+    with _serve(tmp_path_factory.mktemp("patient"), env) as target:
+        yield target
 
 
 def _put_head(target: Target, api: str, name: str, length: int) -> dict[str, str]:
@@ -281,3 +284,24 @@ def test_hundred_stalled_uploads_leave_the_server_answering(patient: Target) -> 
     assert response.status_code == 201, response.text
     _assert_stored(patient, "after.bin", data)
     assert not any(p.startswith("stall-") for p in patient.listed())
+
+
+def test_without_auth_the_cap_is_per_client_address(tmp_path: Path) -> None:
+    env = {"RUNWAY_BODY_TIMEOUT": "120", "RUNWAY_UPLOADS_PER_USER": "2"}
+    with _serve(tmp_path, env, auth=False) as target, contextlib.ExitStack() as stack:
+        socks = [
+            send_head(
+                stack,
+                target.address,
+                "PUT",
+                target.upload_path("rest", f"open-{i}.bin"),
+                {"Content-Length": "1000"},
+                b"o",
+            )
+            for i in range(3)
+        ]
+        over = answered(socks, within=3)
+        assert len(over) == 1
+        refused = read_answer(over[0], timeout=5)
+    assert refused.status == 429, refused.body
+    assert "address 127.0.0.1" in refused.json()["error"]["message"]
