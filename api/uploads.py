@@ -1,10 +1,13 @@
 """Artifact uploads that hold no request thread while the client sends.
 
 The body is read on the event loop (each wait bounded by ``api.body_deadline``) and spooled to
-an anonymous temporary file (in ``TMPDIR``) by a small thread pool of its own; only the whole
-file is handed to the artifact store (local folder or S3), in another small pool. A slow or
-stalled client costs a coroutine and a socket, never one of the threads that answer other
-requests; a body cut short, too slow or too large leaves nothing stored.
+an anonymous temporary file (in ``TMPDIR``) by a small thread pool of its own. The artifact store
+(local folder or S3) reads that spool in another small pool: a body up to ``STREAM_AFTER`` bytes
+once it is whole, a larger one while it still arrives, so a big checkpoint is answered soon after
+its last byte rather than after a second full copy. A slow or stalled client costs a coroutine
+and a socket, never one of the threads that answer other requests (a store thread may wait for
+a large body's next bytes, for at most the body deadline); a body cut short, too slow or too
+large leaves nothing stored.
 
 Each user (each client address with authentication off) may have ``RUNWAY_UPLOADS_PER_USER``
 uploads in progress at once, counted per worker process; one more is answered 429 with
@@ -13,26 +16,81 @@ uploads in progress at once, counted per worker process; one more is answered 42
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import functools
+import io
+import os
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import IO, Any, BinaryIO, TypeVar, cast
+import threading
+from collections.abc import AsyncGenerator, Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, BinaryIO, TypeVar
 
-import anyio
-from anyio import to_thread
 from fastapi import Request
 from starlette.requests import ClientDisconnect
 
+from runway_core.artifacts.streams import as_binary_io
 from runway_core.errors import InvalidInput, TooManyRequests
 
 SPOOL_THREADS = 4  # threads writing spooled bodies to disk (each write is one block)
-STORE_THREADS = 4  # threads handing spooled files to the artifact store
+STORE_THREADS = 8  # threads handing spooled bodies to the artifact store
 SPOOL_BLOCK = 1024 * 1024  # bytes gathered on the event loop before one write
+STREAM_AFTER = 16 * 1024 * 1024  # a body past this size is stored while it still arrives
 RETRY_AFTER = 5  # seconds, for a caller over its concurrent-upload limit
 SETTING = "RUNWAY_UPLOADS_PER_USER"
 
 T = TypeVar("T")
+
+
+class _Abandoned(Exception):
+    """Raised in the store's thread when the body it reads failed (the store then keeps
+    nothing); the request answers with the body's own error."""
+
+
+class _Spool(io.RawIOBase):
+    """An anonymous temporary file the event loop's side appends to, read by the store's thread
+    as it grows (``os.pread``: the reader keeps its own position)."""
+
+    def __init__(self) -> None:
+        # Unlinked at once on Linux: a crash leaves no half-written file behind.
+        self._file = tempfile.TemporaryFile(prefix="runway-upload-", buffering=0)  # noqa: SIM115 (closed by discard)
+        self._fd = self._file.fileno()
+        self._changed = threading.Condition()
+        self.size = 0
+        self._pos = 0
+        self._ended = False
+        self._failed = False
+
+    def append(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        with self._changed:
+            self.size += len(data)
+            self._changed.notify_all()
+
+    def end(self, *, failed: bool = False) -> None:
+        with self._changed:
+            self._ended, self._failed = True, failed
+            self._changed.notify_all()
+
+    def discard(self) -> None:
+        self._file.close()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with self._changed:
+            while self._pos >= self.size and not self._ended:
+                self._changed.wait()
+            if self._failed:
+                raise _Abandoned("the upload's body did not arrive whole")
+            available = self.size - self._pos
+        data = os.pread(self._fd, min(len(buffer), available), self._pos)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
 
 
 class Uploads:
@@ -41,8 +99,8 @@ class Uploads:
     def __init__(self, per_user: int) -> None:
         self.per_user = per_user
         self._open: dict[str, int] = {}
-        self._spool = anyio.CapacityLimiter(SPOOL_THREADS)
-        self._store = anyio.CapacityLimiter(STORE_THREADS)
+        self._writers = ThreadPoolExecutor(SPOOL_THREADS, thread_name_prefix="runway-spool")
+        self._stores = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="runway-upload")
 
     @contextlib.contextmanager
     def _slot(self, who: str) -> Iterator[None]:
@@ -64,38 +122,59 @@ class Uploads:
             else:
                 del self._open[who]
 
-    @contextlib.asynccontextmanager
-    async def receive(self, request: Request) -> AsyncIterator[BinaryIO]:
-        """Hold one of the caller's upload slots; yield the whole body, spooled, read from its
-        start. The spool is gone when the block ends, whatever happened."""
+    async def take(self, request: Request, store: Callable[[BinaryIO], T]) -> T:
+        """Receive ``request``'s body and call ``store`` with it (a readable stream) in the
+        upload pool; return what ``store`` returns."""
+        loop = asyncio.get_running_loop()
         with self._slot(_caller(request)):
-            spool = await to_thread.run_sync(_new_spool, limiter=self._spool)
+            spool = await loop.run_in_executor(self._writers, _Spool)
+            writing: Future[None] | None = None
+            stored: Future[T] | None = None
             try:
-                await self._fill(spool, request)
-                yield cast(BinaryIO, spool)
+                try:
+                    async with contextlib.aclosing(_blocks(request)) as blocks:
+                        async for block in blocks:
+                            writing = self._writers.submit(spool.append, block)
+                            await asyncio.wrap_future(writing)
+                            if stored is None and spool.size > STREAM_AFTER:
+                                stored = self._stores.submit(store, as_binary_io(spool))
+                            if stored is not None and stored.done():
+                                break  # the store refused it (its error is raised below)
+                except BaseException:
+                    spool.end(failed=True)
+                    if stored is not None:
+                        with contextlib.suppress(BaseException):
+                            await asyncio.wrap_future(stored)
+                    raise
+                spool.end()
+                if stored is None:
+                    stored = self._stores.submit(store, as_binary_io(spool))
+                return await asyncio.wrap_future(stored)
             finally:
-                spool.close()
+                _discard_when_idle(spool, writing, stored)
 
-    async def _fill(self, spool: IO[bytes], request: Request) -> None:
-        block: list[bytes] = []
-        size = 0
-        try:
-            async for chunk in request.stream():
-                block.append(chunk)
-                size += len(chunk)
-                if size >= SPOOL_BLOCK:
-                    await to_thread.run_sync(spool.write, b"".join(block), limiter=self._spool)
-                    block, size = [], 0
-        except ClientDisconnect:
-            raise InvalidInput(
-                "the upload was cut off before its end; nothing was stored", field="body"
-            ) from None
-        block.append(b"")
-        await to_thread.run_sync(_finish, spool, b"".join(block), limiter=self._spool)
 
-    async def store(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``fn(*args, **kwargs)`` (a store's ``log_artifact``) in the upload pool."""
-        return await to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=self._store)
+def _discard_when_idle(spool: _Spool, *work: Future[Any] | None) -> None:
+    """Close the spool now, or (after a cancellation) once the threads still using it are done:
+    its descriptor must not be closed, and reused, under a thread's read or write."""
+    busy = [f for f in work if f is not None and not f.done()]
+    if not busy:
+        spool.discard()
+        return
+    spool.end(failed=True)
+    remaining = len(busy)
+    lock = threading.Lock()
+
+    def one_done(_: Future[Any]) -> None:
+        nonlocal remaining
+        with lock:
+            remaining -= 1
+            last = remaining == 0
+        if last:
+            spool.discard()
+
+    for future in busy:
+        future.add_done_callback(one_done)
 
 
 def uploads(request: Request) -> Uploads:
@@ -110,12 +189,20 @@ def _caller(request: Request) -> str:
     return f"address {request.client.host if request.client else 'unknown'}"
 
 
-def _new_spool() -> IO[bytes]:
-    # Anonymous (unlinked at once on Linux): a crash leaves no half-written file behind.
-    return tempfile.TemporaryFile(prefix="runway-upload-")
-
-
-def _finish(spool: IO[bytes], rest: bytes) -> None:
-    spool.write(rest)
-    spool.flush()
-    spool.seek(0)
+async def _blocks(request: Request) -> AsyncGenerator[bytes, None]:
+    """The body in blocks of at least ``SPOOL_BLOCK`` bytes (the last may be shorter)."""
+    block: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            block.append(chunk)
+            size += len(chunk)
+            if size >= SPOOL_BLOCK:
+                yield b"".join(block)
+                block, size = [], 0
+    except ClientDisconnect:
+        raise InvalidInput(
+            "the upload was cut off before its end; nothing was stored", field="body"
+        ) from None
+    if block:
+        yield b"".join(block)

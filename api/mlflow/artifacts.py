@@ -8,6 +8,7 @@ sends every artifact of a run to ``…/mlflow-artifacts/artifacts/<experiment>/<
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -107,9 +108,7 @@ async def upload_proxied(path: str, request: Request, ctx: MlflowDep) -> dict[st
     if found is None or not found[1]:
         raise InvalidInput(f"path: {path!r} names no file inside a run's artifacts", field="path")
     run, rel = found
-    pool = uploads(request)
-    async with pool.receive(request) as body:
-        await pool.store(ctx.store.log_artifact, run.id, rel, body)
+    await uploads(request).take(request, functools.partial(ctx.store.log_artifact, run.id, rel))
     return {}
 
 

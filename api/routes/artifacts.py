@@ -6,6 +6,7 @@ without holding a request thread (``api.uploads``) and bounded by their own size
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -69,9 +70,9 @@ async def upload_artifact(
     At most ``RUNWAY_MAX_UPLOAD_BYTES`` (413), a body that stalls or trickles is cut (408), and
     a caller has at most ``RUNWAY_UPLOADS_PER_USER`` uploads in progress (429)."""
     normalize_path(path)  # a bad path is refused before the body is received
-    pool = uploads(request)
-    async with pool.receive(request) as body:
-        return await pool.store(store.log_artifact, run_id, path, body, kind=kind)
+    return await uploads(request).take(
+        request, functools.partial(store.log_artifact, run_id, path, kind=kind)
+    )
 
 
 @router.post(UPLOAD_PATH, status_code=status.HTTP_201_CREATED, response_model=ArtifactPublic)

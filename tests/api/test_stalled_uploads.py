@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from runway.api.uploads import STREAM_AFTER
 from runway_core.processes import ServerProcess, free_port, server_command, start, stop, wait_ready
 from runway_core.schemas import ExperimentCreate, ProjectCreate, RunCreate
 from runway_core.schemas.auth import UserCreate
@@ -31,7 +32,7 @@ from .rawhttp import answered, read_answer, send_head, trickle
 pytestmark = pytest.mark.e2e
 
 BODY_TIMEOUT = 2  # RUNWAY_BODY_TIMEOUT of the quick server
-UPLOAD_LIMIT = 8 * 1024 * 1024  # its RUNWAY_MAX_UPLOAD_BYTES
+UPLOAD_LIMIT = STREAM_AFTER * 2  # its RUNWAY_MAX_UPLOAD_BYTES
 PATIENT_CAP = 100  # RUNWAY_UPLOADS_PER_USER of the patient server (whose body timeout is 120 s)
 
 
@@ -57,6 +58,10 @@ class Target:
 
     def stored_objects(self) -> int:
         return sum(1 for p in (self.artifacts / "objects").rglob("*") if p.is_file())
+
+    def half_written(self) -> list[Path]:
+        """Files the local artifact store is still writing, or left behind."""
+        return [p for p in (self.artifacts / "tmp").rglob("*") if p.is_file()]
 
     def listed(self) -> set[str]:
         url = f"{self.server.url}/api/v1/runs/{self.run_id}/artifacts"
@@ -161,13 +166,19 @@ def test_declared_length_over_the_limit_is_refused_before_reading(quick: Target,
     assert "huge.bin" not in quick.listed()
 
 
-@pytest.mark.parametrize("api", ["rest", "mlflow"])
-def test_stalled_upload_is_cut_with_408_and_stores_nothing(quick: Target, api: str) -> None:
+@pytest.mark.parametrize(
+    ("api", "sent"),
+    [("rest", 10), ("mlflow", 10), ("rest", STREAM_AFTER + 1024 * 1024)],
+    ids=["rest", "mlflow", "rest-while-stored"],  # past STREAM_AFTER, the store reads already
+)
+def test_stalled_upload_is_cut_with_408_and_stores_nothing(
+    quick: Target, api: str, sent: int
+) -> None:
     before = quick.stored_objects()
-    head = _put_head(quick, api, "stalled.bin", 1000)
+    head = _put_head(quick, api, "stalled.bin", sent + 1000)
     with contextlib.ExitStack() as stack:
         sock = send_head(
-            stack, quick.address, "PUT", quick.upload_path(api, "stalled.bin"), head, b"x" * 10
+            stack, quick.address, "PUT", quick.upload_path(api, "stalled.bin"), head, b"x" * sent
         )
         answer = read_answer(sock, timeout=BODY_TIMEOUT + 15)
     assert answer.status == 408, answer.body
@@ -177,6 +188,7 @@ def test_stalled_upload_is_cut_with_408_and_stores_nothing(quick: Target, api: s
     assert answer.headers.get("connection") == "close"
     assert "stalled.bin" not in quick.listed()
     assert quick.stored_objects() == before
+    assert quick.half_written() == []
 
 
 def test_trickled_upload_is_cut_with_408(quick: Target) -> None:
@@ -220,10 +232,14 @@ def test_stalled_json_body_is_cut_with_408(quick: Target) -> None:
     assert "RUNWAY_BODY_TIMEOUT" in answer.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("api", ["rest", "mlflow"])
-def test_an_upload_sent_normally_stores_the_right_bytes(quick: Target, api: str) -> None:
-    data = os.urandom(3 * 1024 * 1024 + 17)  # more than one spool block
-    name = f"weights-{api}.bin"
+@pytest.mark.parametrize(
+    ("api", "size"),
+    [("rest", 3 * 1024 * 1024 + 17), ("mlflow", 3 * 1024 * 1024 + 17), ("rest", STREAM_AFTER + 5)],
+    ids=["rest", "mlflow", "rest-stored-while-sent"],
+)
+def test_an_upload_sent_normally_stores_the_right_bytes(quick: Target, api: str, size: int) -> None:
+    data = os.urandom(size)  # more than one spool block
+    name = f"weights-{api}-{size}.bin"
     response = _upload(quick, api, name, data)
     assert response.status_code in (200, 201), response.text
     _assert_stored(quick, name, data)
