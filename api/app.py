@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        _app.state.uploads.close()
         if owns_store:
             _app.state.store.close()
 

@@ -99,8 +99,22 @@ class Uploads:
     def __init__(self, per_user: int) -> None:
         self.per_user = per_user
         self._open: dict[str, int] = {}
-        self._writers = ThreadPoolExecutor(SPOOL_THREADS, thread_name_prefix="runway-spool")
-        self._stores = ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="runway-upload")
+        self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
+
+    def _executors(self) -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
+        if self._pools is None:  # made at first use, again after close(): an app may restart
+            self._pools = (
+                ThreadPoolExecutor(SPOOL_THREADS, thread_name_prefix="runway-spool"),
+                ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="runway-upload"),
+            )
+        return self._pools
+
+    def close(self) -> None:
+        """Let the pools' threads end once their work is done (at the app's shutdown)."""
+        if self._pools is not None:
+            for pool in self._pools:
+                pool.shutdown(wait=False)
+            self._pools = None
 
     @contextlib.contextmanager
     def _slot(self, who: str) -> Iterator[None]:
@@ -126,18 +140,19 @@ class Uploads:
         """Receive ``request``'s body and call ``store`` with it (a readable stream) in the
         upload pool; return what ``store`` returns."""
         loop = asyncio.get_running_loop()
+        writers, stores = self._executors()
         with self._slot(_caller(request)):
-            spool = await loop.run_in_executor(self._writers, _Spool)
+            spool = await loop.run_in_executor(writers, _Spool)
             writing: Future[None] | None = None
             stored: Future[T] | None = None
             try:
                 try:
                     async with contextlib.aclosing(_blocks(request)) as blocks:
                         async for block in blocks:
-                            writing = self._writers.submit(spool.append, block)
+                            writing = writers.submit(spool.append, block)
                             await asyncio.wrap_future(writing)
                             if stored is None and spool.size > STREAM_AFTER:
-                                stored = self._stores.submit(store, as_binary_io(spool))
+                                stored = stores.submit(store, as_binary_io(spool))
                             if stored is not None and stored.done():
                                 break  # the store refused it (its error is raised below)
                 except BaseException:
@@ -148,7 +163,7 @@ class Uploads:
                     raise
                 spool.end()
                 if stored is None:
-                    stored = self._stores.submit(store, as_binary_io(spool))
+                    stored = stores.submit(store, as_binary_io(spool))
                 return await asyncio.wrap_future(stored)
             finally:
                 _discard_when_idle(spool, writing, stored)
