@@ -14,6 +14,7 @@ from runway_core.errors import ServerMisconfigured
 from runway_core.store import Store
 
 from .authorize import authorize, install_auth
+from .body_deadline import BodyDeadline
 from .docs_ui import install_docs
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
@@ -39,6 +40,7 @@ from .routes import (
 from .routes.goals import router as goals_router
 from .routes.sweeps import router as sweeps_router
 from .security_headers import install_security_headers
+from .uploads import Uploads
 
 API_PREFIX = "/api/v1"
 
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        _app.state.uploads.close()
         if owns_store:
             _app.state.store.close()
 
@@ -96,7 +99,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     install_error_handlers(app)
     # Added first, so it runs inside the size limit and never buffers an oversized body.
     app.add_middleware(RefuseUnstorableText, max_string_length=settings.max_string_length)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    # Outside the limits, which read bodies: every read of a body is bounded in time.
+    app.add_middleware(BodyDeadline, timeout=settings.body_timeout, min_rate=settings.body_min_rate)
+    app.state.uploads = Uploads(settings.uploads_per_user)
     # Outside the limits: refused requests get the headers, and are counted and timed.
     install_security_headers(app, settings)
     install_metrics(app)

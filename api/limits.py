@@ -1,7 +1,8 @@
 """Limits on the size of a request, answered with the API's 413 error body naming the setting.
 
-* The body size (``RUNWAY_MAX_BODY_BYTES``): Content-Length is checked before anything is read; a
-  body without one (chunked) is counted as it streams. FastAPI turns an exception raised while
+* The body size (``RUNWAY_MAX_BODY_BYTES``; ``RUNWAY_MAX_UPLOAD_BYTES`` for an artifact upload):
+  Content-Length is checked before anything is read; a body without one (chunked) is counted as
+  it streams. FastAPI turns an exception raised while
   it reads a body into a 400, so the middleware also replaces whatever response follows an
   overrun with the 413.
 * String lengths (``RUNWAY_MAX_STRING_LENGTH``): no string (value or key) in a JSON body may be
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -138,8 +140,13 @@ def long_string_error(body: bytes, limit: int) -> PayloadTooLarge | None:
     return None
 
 
-def _too_large(limit: int, size: int | None = None) -> PayloadTooLarge:
+def _too_large(limit: int, size: int | None = None, *, upload: bool = False) -> PayloadTooLarge:
     what = f"is {size} bytes; the limit is" if size is not None else "exceeds the limit of"
+    if upload:
+        return PayloadTooLarge(
+            f"artifact upload {what} {limit} bytes (RUNWAY_MAX_UPLOAD_BYTES); nothing was stored",
+            field="body",
+        )
     return PayloadTooLarge(
         f"request body {what} {limit} bytes (RUNWAY_MAX_BODY_BYTES); send it in smaller parts",
         field="body",
@@ -147,7 +154,8 @@ def _too_large(limit: int, size: int | None = None) -> PayloadTooLarge:
 
 
 # Artifact uploads (PUT /api/v1/runs/{id}/artifacts/{path}, and MLflow's proxied
-# PUT /api/2.0/mlflow-artifacts/artifacts/{path}) stream to storage: no size limit.
+# PUT /api/2.0/mlflow-artifacts/artifacts/{path}) are spooled, never buffered in memory: they
+# have a limit of their own (RUNWAY_MAX_UPLOAD_BYTES) instead of RUNWAY_MAX_BODY_BYTES.
 _ARTIFACT_UPLOAD = re.compile(
     r"^/api/v1/runs/[^/]+/artifacts/.+|^/(api|ajax-api)/2\.0/mlflow-artifacts/artifacts/.+"
 )
@@ -158,16 +166,30 @@ def is_artifact_upload(scope: Scope) -> bool:
     return scope.get("method") == "PUT" and bool(_ARTIFACT_UPLOAD.match(scope.get("path", "")))
 
 
+def _closing(send: Send) -> Send:
+    """``send`` for a response given before the body was read: the connection then closes."""
+
+    async def closing_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message["headers"], (b"connection", b"close")]}
+        await send(message)
+
+    return closing_send
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_artifact_upload(scope):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        upload = is_artifact_upload(scope)
+        limit = self.max_upload_bytes if upload else self.max_bytes
+        too_large = functools.partial(_too_large, limit, upload=upload)
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -175,7 +197,7 @@ class BodySizeLimit:
                 except ValueError:
                     break
                 if declared > limit:
-                    await error_response(_too_large(limit, declared))(scope, receive, send)
+                    await error_response(too_large(declared))(scope, receive, _closing(send))
                     return
                 break
 
@@ -189,7 +211,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    overrun = _too_large(limit)
+                    overrun = too_large()
                     raise overrun
             return message
 
@@ -206,4 +228,4 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, guarded_send)
         except PayloadTooLarge:
             if not replaced:
-                await error_response(overrun or _too_large(limit))(scope, receive, send)
+                await error_response(overrun or too_large())(scope, receive, send)

@@ -35,7 +35,11 @@ _ERRORS = {
     "400": "INVALID_INPUT (a value, key or body is wrong; `field` names it) or INVALID_FILTER",
     "404": "NOT_FOUND: an id, name or key does not exist",
     "409": "ALREADY_EXISTS (a unique name is taken) or CONFLICT (e.g. changing a param)",
+    "408": "REQUEST_TIMEOUT: the body sent nothing for RUNWAY_BODY_TIMEOUT s, or came slower "
+    "than RUNWAY_BODY_MIN_RATE",
     "413": "PAYLOAD_TOO_LARGE: the body exceeds RUNWAY_MAX_BODY_BYTES",
+    "413upload": "PAYLOAD_TOO_LARGE: the upload exceeds RUNWAY_MAX_UPLOAD_BYTES",
+    "429": "TOO_MANY_REQUESTS: RUNWAY_UPLOADS_PER_USER uploads in progress; see Retry-After",
     "503": "STORE_UNAVAILABLE: the database cannot be reached",
 }
 _WRITES = {"post", "put", "patch", "delete"}
@@ -50,15 +54,17 @@ def _component_schemas(*models: type[BaseModel]) -> dict[str, Any]:
     return out
 
 
-def _error_responses(method: str, operation: dict[str, Any]) -> dict[str, Any]:
+def _error_responses(method: str, operation: dict[str, Any], upload: bool) -> dict[str, Any]:
     codes = ["400", "404", "503"]
     if method in _WRITES:
         codes.append("409")
     if "requestBody" in operation:
-        codes.append("413")
+        codes += ["408", "413"]
+    if upload:  # the raw body is read by the route, not declared
+        codes += ["408", "413upload", "429"]
     ref = {"$ref": "#/components/schemas/ErrorBody"}
     return {
-        code: {"description": _ERRORS[code], "content": {"application/json": {"schema": ref}}}
+        code[:3]: {"description": _ERRORS[code], "content": {"application/json": {"schema": ref}}}
         for code in sorted(codes)
     }
 
@@ -146,7 +152,8 @@ def complete_openapi(schema: dict[str, Any], settings: Settings | None = None) -
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             if path.startswith("/api/"):
-                for code, response in _error_responses(method, operation).items():
+                upload = method == "put" and path == "/api/v1/runs/{run_id}/artifacts/{path}"
+                for code, response in _error_responses(method, operation, upload).items():
                     responses.setdefault(code, response)
                 _path_parameters(operation)
     _file_downloads(schema.get("paths", {}))

@@ -130,6 +130,30 @@ class Settings(BaseSettings):
     max_writes_per_request: int = Field(
         10_000, gt=0, description="most write records in one POST /api/v1/writes (413 beyond)"
     )
+    max_upload_bytes: int = Field(
+        10 * 1024**3,
+        gt=0,
+        description="largest artifact upload, in bytes, one file (413 before reading when the "
+        "declared length is larger; counted as it streams otherwise)",
+    )
+    body_timeout: float = Field(
+        20.0,
+        gt=0,
+        description="seconds a request body may send nothing before 408; also the grace of "
+        "RUNWAY_BODY_MIN_RATE",
+    )
+    body_min_rate: int = Field(
+        500,
+        ge=0,
+        description="bytes per second a request body must average after RUNWAY_BODY_TIMEOUT "
+        "(0: no minimum)",
+    )
+    uploads_per_user: int = Field(
+        8,
+        gt=0,
+        description="artifact uploads one user (or, without --auth, one address) may send at "
+        "once, per worker (429 beyond)",
+    )
     mlflow_project: str = Field(
         "mlflow",
         min_length=1,

@@ -8,6 +8,7 @@
      ├─ NotFound                404  an id or name does not exist
      ├─ AlreadyExists           409  a unique name is taken
      ├─ Conflict                409  the write contradicts stored state (e.g. a param's value)
+     ├─ RequestTimeout          408  the request body stalled or came too slowly
      ├─ PayloadTooLarge         413
      ├─ TooManyRequests         429  e.g. too many failed authentications (``retry_after`` s)
      ├─ ServerMisconfigured     500  the server's own setup is wrong (e.g. its secret key); an
@@ -76,6 +77,11 @@ class Conflict(RunwayError):
     status = 409
 
 
+class RequestTimeout(RunwayError):
+    code = "REQUEST_TIMEOUT"
+    status = 408
+
+
 class PayloadTooLarge(RunwayError):
     code = "PAYLOAD_TOO_LARGE"
     status = 413
@@ -117,6 +123,7 @@ _BY_CODE: dict[str, type[RunwayError]] = {
         NotFound,
         AlreadyExists,
         Conflict,
+        RequestTimeout,
         PayloadTooLarge,
         TooManyRequests,
         ServerMisconfigured,

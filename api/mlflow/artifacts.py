@@ -8,17 +8,18 @@ sends every artifact of a run to ``…/mlflow-artifacts/artifacts/<experiment>/<
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from runway_core.artifacts.streams import as_binary_io
 from runway_core.errors import InvalidInput, NotFound
 from runway_core.schemas import ArtifactPublic, RunPublic
 
 from ..access import Role
-from ..routes.artifacts import RequestBody, download_response
+from ..routes.artifacts import download_response
+from ..uploads import uploads
 from .context import MlflowContext, MlflowDep
 from .errors import MlflowError, MlflowRoute
 from .mapping import artifact_uri, mlflow_experiment_id
@@ -107,8 +108,7 @@ async def upload_proxied(path: str, request: Request, ctx: MlflowDep) -> dict[st
     if found is None or not found[1]:
         raise InvalidInput(f"path: {path!r} names no file inside a run's artifacts", field="path")
     run, rel = found
-    body = as_binary_io(RequestBody(request.stream().__aiter__()))
-    await run_in_threadpool(ctx.store.log_artifact, run.id, rel, body)
+    await uploads(request).take(request, functools.partial(ctx.store.log_artifact, run.id, rel))
     return {}
 
 

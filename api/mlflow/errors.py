@@ -23,8 +23,10 @@ from runway_core.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    RequestTimeout,
     RunwayError,
     StoreUnavailable,
+    TooManyRequests,
     Unauthorized,
 )
 from runway_core.validation import printable
@@ -43,6 +45,8 @@ _CODES: list[tuple[type[RunwayError], str, int]] = [
     (Unauthorized, "UNAUTHENTICATED", 401),
     (Forbidden, "PERMISSION_DENIED", 403),
     (StoreUnavailable, "TEMPORARILY_UNAVAILABLE", 503),
+    (TooManyRequests, "REQUEST_LIMIT_EXCEEDED", 429),
+    (RequestTimeout, "DEADLINE_EXCEEDED", 408),
 ]
 
 
@@ -55,9 +59,13 @@ class MlflowError(RunwayError):
         self.http_status = status
 
 
-def mlflow_error_response(error_code: str, message: str, status: int) -> JSONResponse:
+def mlflow_error_response(
+    error_code: str, message: str, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(
-        status_code=status, content={"error_code": error_code, "message": printable(message)}
+        status_code=status,
+        content={"error_code": error_code, "message": printable(message)},
+        headers=headers,
     )
 
 
@@ -69,7 +77,10 @@ def to_mlflow_response(exc: Exception) -> JSONResponse:
     if isinstance(exc, RunwayError):
         for cls, code, status in _CODES:
             if isinstance(exc, cls):
-                return mlflow_error_response(code, exc.message, status)
+                headers = None
+                if isinstance(exc, TooManyRequests):
+                    headers = {"Retry-After": str(exc.retry_after)}
+                return mlflow_error_response(code, exc.message, status, headers)
         log.warning("%s: %s", exc.code, exc.message)
         return mlflow_error_response("INTERNAL_ERROR", exc.message, exc.status)
     log.exception("unhandled error in an MLflow route", exc_info=exc)

@@ -1,29 +1,27 @@
 """Artifacts over HTTP: streaming upload, links, tree listing, download, preview, archives, diff.
 
-Uploads are ``PUT /runs/{run_id}/artifacts/{path}`` with the raw bytes as the body, read as a
-stream (never whole) and exempt from the JSON body-size limit.
+Uploads are ``PUT /runs/{run_id}/artifacts/{path}`` with the raw bytes as the body, received
+without holding a request thread (``api.uploads``) and bounded by their own size limit.
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
-from collections.abc import AsyncIterator, Iterator
+import functools
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from starlette.requests import ClientDisconnect
 
-from runway_core.artifacts.streams import as_binary_io, iter_chunks
+from runway_core.artifacts import normalize_path
+from runway_core.artifacts.streams import iter_chunks
 from runway_core.artifacts.tree import build_tree
-from runway_core.errors import InvalidInput
 from runway_core.schemas import ArchiveMember, ArtifactDiff, ArtifactPreview, ArtifactPublic
 
 from ..deps import StoreDep
+from ..uploads import uploads
 
 router = APIRouter(tags=["artifacts"])
 UPLOAD_PATH = "/runs/{run_id}/artifacts/{path:path}"
@@ -49,46 +47,6 @@ class ArchiveMembersPublic(BaseModel):
     count: int
 
 
-class RequestBody(io.RawIOBase):
-    """The request body as a blocking stream, read chunk by chunk from any thread.
-
-    boto3 reads uploads from its own threads, not the route's worker thread, so chunks are
-    fetched through the event loop captured here rather than through anyio's thread-locals.
-    """
-
-    def __init__(self, chunks: AsyncIterator[bytes]):
-        self._loop = asyncio.get_running_loop()
-        self._chunks = chunks
-        self._pending = b""
-        self._done = False
-
-    async def _next(self) -> bytes | None:
-        try:
-            return await self._chunks.__anext__()
-        except StopAsyncIteration:
-            return None
-        except ClientDisconnect:
-            # The store drops the partial upload when this propagates through its read.
-            raise InvalidInput(
-                "the upload was cut off before its end; nothing was stored", field="body"
-            ) from None
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending and not self._done:
-            chunk = asyncio.run_coroutine_threadsafe(self._next(), self._loop).result()
-            if chunk is None:
-                self._done = True
-            else:
-                self._pending = chunk
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
 def download_response(stream: BinaryIO, name: str, media_type: str | None, size: int | None) -> Any:
     headers = {"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"}
     if size is not None:
@@ -107,9 +65,14 @@ async def upload_artifact(
     store: StoreDep,
     kind: str = Query("file", description="file, or archive for a .zip/.tar(.gz) to browse"),
 ) -> ArtifactPublic:
-    """Store the raw request body at ``path``; re-uploading a path replaces its entry."""
-    body = as_binary_io(RequestBody(request.stream().__aiter__()))
-    return await run_in_threadpool(store.log_artifact, run_id, path, body, kind=kind)
+    """Store the raw request body at ``path``; re-uploading a path replaces its entry.
+
+    At most ``RUNWAY_MAX_UPLOAD_BYTES`` (413), a body that stalls or trickles is cut (408), and
+    a caller has at most ``RUNWAY_UPLOADS_PER_USER`` uploads in progress (429)."""
+    normalize_path(path)  # a bad path is refused before the body is received
+    return await uploads(request).take(
+        request, functools.partial(store.log_artifact, run_id, path, kind=kind)
+    )
 
 
 @router.post(UPLOAD_PATH, status_code=status.HTTP_201_CREATED, response_model=ArtifactPublic)
