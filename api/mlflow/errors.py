@@ -27,9 +27,8 @@ from runway_core.errors import (
     StoreUnavailable,
     Unauthorized,
 )
-from runway_core.validation import printable
 
-from ..errors import invalid_input_from_errors
+from ..errors import invalid_input_from_errors, quotable
 
 log = logging.getLogger("runway.api.mlflow")
 
@@ -57,7 +56,7 @@ class MlflowError(RunwayError):
 
 def mlflow_error_response(error_code: str, message: str, status: int) -> JSONResponse:
     return JSONResponse(
-        status_code=status, content={"error_code": error_code, "message": printable(message)}
+        status_code=status, content={"error_code": error_code, "message": quotable(message)}
     )
 
 
