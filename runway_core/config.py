@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(
         20, gt=0, description="failed authentications per client address before 429"
     )
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="reverse proxies whose X-Forwarded-For/-Proto runway server believes: "
+        "addresses or networks, comma-separated (* for any); none by default",
+    )
     max_body_bytes: int = Field(64 * 1024 * 1024, gt=0, description="largest JSON request body")
     max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
     max_bulk_runs: int = Field(1_000, gt=0, description="runs registered in one request")
