@@ -42,7 +42,7 @@ def redact_record(record: logging.LogRecord) -> None:
         # an exception logged as the message: only the formatted message shows it.
         try:
             message = record.getMessage()
-        except (TypeError, ValueError):  # a record that cannot be formatted: left to logging
+        except Exception:  # a record that cannot be formatted: logging reports it as it would
             return
         if TOKEN_SHAPE.search(message):
             record.msg, record.args = redact_tokens(message), ()
