@@ -19,7 +19,7 @@ from .docs_ui import install_docs
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
-from .log_redaction import redact_access_log
+from .log_redaction import redact_logs
 from .mlflow import router as mlflow_router
 from .mlflow.context import open_mlflow_project
 from .openapi import install_openapi
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         dependencies=[Depends(authorize)],
     )
     app.state.settings = settings
-    redact_access_log()
+    redact_logs()
     app.state.store = store
     app.state.route_templates = {}
     if settings.auth:

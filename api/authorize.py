@@ -3,10 +3,11 @@
 
 401 for a missing, malformed, unknown, revoked or expired token or a disabled user; failed
 attempts are counted per client address and, past ``RUNWAY_AUTH_FAILURES_PER_MINUTE``, answered
-429 with ``Retry-After`` (without checking the token). A project the caller cannot read is 404;
-one it can read but not change is 403. A rule's finder that finds no project, or names a thing
-that does not exist, is 404 too (never "no check"), except a project the request creates, on a
-rule marked ``creates``, and a request naming nothing on a rule marked ``empty_ok``.
+429 with ``Retry-After``. A valid token is always accepted: one client guessing behind a NAT or
+a proxy does not lock out everyone who shares its address. A project the caller cannot read is
+404; one it can read but not change is 403. A rule's finder that finds no project, or names a
+thing that does not exist, is 404 too (never "no check"), except a project the request creates,
+on a rule marked ``creates``, and a request naming nothing on a rule marked ``empty_ok``.
 """
 
 from __future__ import annotations
@@ -41,23 +42,22 @@ from .rules import CREATED, RULES, Rule, from_path, token_owner
 
 
 class FailedLogins:
-    """Failed authentications per client address, in a moving one-minute window (per worker)."""
+    """Failed authentications per client address, in a moving one-minute window (per worker:
+    each worker process counts on its own)."""
 
     def __init__(self, per_minute: int):
         self._limit = RateLimitItemPerMinute(per_minute)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def check(self, client: str) -> None:
-        if not self._limiter.test(self._limit, client):
+    def failed(self, client: str) -> None:
+        """Count a failure from ``client``; past the limit, ``TooManyRequests`` instead."""
+        if not self._limiter.hit(self._limit, client):
             reset = self._limiter.get_window_stats(self._limit, client).reset_time
             wait = max(1, int(reset - time.time()) + 1)
             raise TooManyRequests(
                 f"too many failed authentications from {client}; retry in {wait} s",
                 retry_after=wait,
             )
-
-    def failed(self, client: str) -> None:
-        self._limiter.hit(self._limit, client)
 
 
 def route_template(request: Request) -> str:
@@ -93,21 +93,26 @@ def _bearer(request: Request) -> str | None:
 
 def authenticate(request: Request, service: AccessService) -> Principal:
     """The caller of ``request``. A request without a token is refused without counting (a
-    dashboard's first page view, a client not set up yet); a wrong token counts as a failure."""
+    dashboard's first page view, a client not set up yet); a wrong token counts as a failure,
+    answered 429 rather than 401 past the limit. The token is checked first: a valid one is
+    never refused for the failures of others at the same address. (Guessing is made hopeless by
+    a token's 256 random bits, not by the limit; the limit tells a scanner or a misconfigured
+    client to back off.)
+
+    The client address is the connection's, or the one a proxy named by the operator
+    (``runway server --forwarded-allow-ips``) forwarded: a client cannot choose its own."""
     if "authorization" not in request.headers:
         raise Unauthorized(
             "this server requires an API token: send Authorization: Bearer TOKEN "
             "(RUNWAY_TOKEN for the SDK and CLI)"
         )
-    client = request.client.host if request.client else "unknown"
-    failures: FailedLogins = request.scope[SCOPE_FAILED_LOGINS]
-    failures.check(client)
     try:
         token = _bearer(request)
         assert token is not None
         return service.authenticate(token)
     except Unauthorized:
-        failures.failed(client)
+        failures: FailedLogins = request.scope[SCOPE_FAILED_LOGINS]
+        failures.failed(request.client.host if request.client else "unknown")
         raise
 
 

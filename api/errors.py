@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from runway_core.auth.tokens import redact_tokens
 from runway_core.errors import (
     InvalidInput,
     PayloadTooLarge,
@@ -41,9 +42,14 @@ _HTTP_CODES = {
 }
 
 
+def quotable(text: str) -> str:
+    """``text`` made fit to answer: a message may quote the refused input, and that may be a
+    token pasted by mistake (redacted) or hold a lone surrogate (escaped: not UTF-8)."""
+    return printable(redact_tokens(text))
+
+
 def error_response(exc: RunwayError) -> JSONResponse:
-    # A message may quote the refused input; a lone surrogate in it could not be sent as UTF-8.
-    body = {k: printable(v) if isinstance(v, str) else v for k, v in exc.to_dict().items()}
+    body = {k: quotable(v) if isinstance(v, str) else v for k, v in exc.to_dict().items()}
     headers = None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
@@ -116,14 +122,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
         message = f"no route {request.method} {request.url.path}"
-        body: dict[str, Any] = {"code": "NOT_FOUND", "message": message}
+        body: dict[str, Any] = {"code": "NOT_FOUND", "message": quotable(message)}
     elif exc.status_code == 405:
         # Every method of the path, not only those of the one route routing tried first.
         allowed = allowed_methods(request.app, request.url.path)
         body = {
             "code": "METHOD_NOT_ALLOWED",
-            "message": f"method {request.method} is not allowed on {request.url.path}; "
-            f"allowed: {', '.join(allowed)}",
+            "message": quotable(
+                f"method {request.method} is not allowed on {request.url.path}; "
+                f"allowed: {', '.join(allowed)}"
+            ),
         }
         headers = {"Allow": ", ".join(allowed)}
         return JSONResponse(status_code=405, content={"error": body}, headers=headers)
@@ -133,7 +141,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(InvalidInput(f"request body: {exc.detail}", field="body"))
     else:
         code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-        body = {"code": code, "message": str(exc.detail)}
+        body = {"code": code, "message": quotable(str(exc.detail))}
     return JSONResponse(status_code=exc.status_code, content={"error": body}, headers=exc.headers)
 
 

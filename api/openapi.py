@@ -1,7 +1,8 @@
 """The OpenAPI document as the server behaves: the error body instead of FastAPI's 422, the
 schemas of bodies that routes parse themselves (the metric batch), the rules every route shares
 (no NUL in text, no control character in a path parameter: ``guards``), the count limits as
-configured (``limits``), and file downloads as the bytes they are."""
+configured (``limits``), file downloads as the bytes they are, and authentication
+(``openapi_auth``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from runway_core.schemas import MetricBatch
 from runway_core.schemas._rules import NUL_FREE, PARAM_COMPONENTS, PATH_SEGMENT
 
 from .limits import KEYS_SETTING, RUNS_SETTING
+from .openapi_auth import document_auth
 from .routes.artifacts import ArchiveMembersPublic
 
 
@@ -162,6 +164,7 @@ def complete_openapi(schema: dict[str, Any], settings: Settings | None = None) -
     _text_rules(schema.get("paths", {}))
     if settings is not None:
         _limits(components, settings)
+    document_auth(schema, auth=settings is not None and settings.auth)
     return schema
 
 

@@ -110,8 +110,8 @@ class Settings(BaseSettings):
     auth_failures_per_minute: int = Field(
         20,
         gt=0,
-        description="failed authentications per client address and minute before the server "
-        "answers 429 (per worker)",
+        description="failed authentications per client address and minute before a failing "
+        "token gets 429 (per worker; a valid token always passes)",
     )
     max_body_bytes: int = Field(
         64 * 1024 * 1024,
@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         gt=0,
         description="artifact uploads one user (or, without --auth, one address) may send at "
         "once, per worker (429 beyond)",
+    )
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="reverse proxies whose X-Forwarded-For/-Proto runway server believes: "
+        "addresses or networks, comma-separated (* for any); none by default",
     )
     mlflow_project: str = Field(
         "mlflow",

@@ -29,9 +29,8 @@ from runway_core.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from runway_core.validation import printable
 
-from ..errors import invalid_input_from_errors
+from ..errors import invalid_input_from_errors, quotable
 
 log = logging.getLogger("runway.api.mlflow")
 
@@ -64,7 +63,7 @@ def mlflow_error_response(
 ) -> JSONResponse:
     return JSONResponse(
         status_code=status,
-        content={"error_code": error_code, "message": printable(message)},
+        content={"error_code": error_code, "message": quotable(message)},
         headers=headers,
     )
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, status
 
 from runway_core.errors import AlreadyExists
 from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
+from runway_core.schemas.project import checked_project
 
 from ..access import access_service, as_caller, refuse_taken_name
 from ..deps import StoreDep
@@ -23,7 +24,9 @@ def create_project(
 ) -> ProjectPublic:
     """With authentication on, the creator becomes the project's admin (in the same
     transaction: of two callers creating one name at once, one gets it); ``exist_ok`` returns
-    an existing project only to a caller who may read it (names are unique server-wide)."""
+    an existing project only to a caller who may read it (names are unique server-wide). The
+    body is checked first, whether or not the project exists."""
+    body = checked_project(body)
     if access_service(request) is None:
         return store.create_project(body, exist_ok=exist_ok)
     try:

@@ -11,6 +11,12 @@ import secrets
 PREFIX = "rwt_"
 _TOKEN_RE = re.compile(r"^rwt_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$")
 TOKEN_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+# Anything shaped like a token, whole, cut short or mangled, also percent-encoded as a URL may
+# carry it (``%72wt%5F…``: a log showing the path as sent): never logged, never echoed.
+TOKEN_SHAPE = re.compile(
+    r"(?:r|%72)(?:w|%77)(?:t|%74)(?:_|%5f)(?:[a-z0-9_-]|%[0-9a-f]{2})+", re.IGNORECASE
+)
+REDACTED = "rwt_[redacted]"
 
 
 def new_token() -> tuple[str, str]:
@@ -32,3 +38,9 @@ def token_id_of(token: str) -> str | None:
 def matches(token: str, stored_sha256: str) -> bool:
     """Whether ``token`` hashes to ``stored_sha256``, in time independent of where they differ."""
     return hmac.compare_digest(hash_token(token), stored_sha256)
+
+
+def redact_tokens(text: str) -> str:
+    """``text`` with everything shaped like a token (``rwt_`` and what follows) replaced by
+    ``rwt_[redacted]``."""
+    return TOKEN_SHAPE.sub(REDACTED, text)

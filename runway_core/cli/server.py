@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import sys
@@ -39,6 +40,12 @@ def serve(
     access_log: bool = typer.Option(
         False, help="Log one line per request (query strings are never logged)."
     ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or "
+        "networks, comma-separated (* for any) [default: RUNWAY_FORWARDED_ALLOW_IPS, else "
+        "Uvicorn's FORWARDED_ALLOW_IPS, else none, not even 127.0.0.1].",
+    ),
 ) -> None:
     """Migrate the database, then serve the REST API on HOST:PORT."""
     try:
@@ -61,6 +68,9 @@ def serve(
     server_mode = cfg.server_mode or not is_loopback(host)
     key = cfg.secret_key.get_secret_value() if cfg.secret_key else None
     require_server_key(key, server_mode)  # the app factory checks too; here: one line, no start
+    proxies = trusted_proxies(
+        forwarded_allow_ips or cfg.forwarded_allow_ips or os.environ.get(UVICORN_PROXIES_ENV)
+    )
     backend = normalize_db_uri(backend_uri or cfg.backend_uri)
     artifacts_uri = artifacts_uri or cfg.artifacts_uri
     store = SqlStore(backend)  # migrates on open
@@ -106,8 +116,33 @@ def serve(
         "--log-level",
         log_level,
         "--access-log" if access_log else "--no-access-log",
+        # Uvicorn would believe X-Forwarded-For from 127.0.0.1 by default: any local client
+        # could then pick its own address (and its own failed-login count).
+        *(("--forwarded-allow-ips", proxies) if proxies else ("--no-proxy-headers",)),
     ]
     os.execve(sys.executable, args, env)
+
+
+UVICORN_PROXIES_ENV = "FORWARDED_ALLOW_IPS"
+
+
+def trusted_proxies(value: str | None) -> str | None:
+    """``--forwarded-allow-ips`` checked and normalized (``None``: trust no proxy)."""
+    if value is None or not value.strip():
+        return None
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise InvalidInput(
+                f"--forwarded-allow-ips: {item!r} is not an IP address or network "
+                "(e.g. 127.0.0.1,10.0.0.0/8, or * for any)",
+                field="forwarded_allow_ips",
+            ) from None
+    return ",".join(items)
 
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool
+from pydantic import AfterValidator, Field, StrictBool, StrictFloat
 
 from runway_core.schemas._common import Schema
 
@@ -59,7 +59,8 @@ class UserPublic(Schema):
 class TokenCreate(Schema):
     """Body of ``POST /users/{name}/tokens``; no ``expires_in_days``: the token never expires."""
 
-    expires_in_days: float | None = Field(default=None, gt=0, le=MAX_TOKEN_DAYS)
+    # Strict: a number, never true (which lax parsing reads as 1) or "30".
+    expires_in_days: StrictFloat | None = Field(default=None, gt=0, le=MAX_TOKEN_DAYS)
 
 
 class TokenPublic(Schema):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
+from runway_core.errors import InvalidInput
 from runway_core.metrics.goals import Goal, GoalSource
 from runway_core.schemas._common import Schema
 from runway_core.schemas._rules import KEY_OR_EMPTY, MAX_KEY_LENGTH, Name
+from runway_core.validation import check_key, check_name, check_text
 
 
 class ProjectBase(Schema):
@@ -21,6 +23,21 @@ class ProjectBase(Schema):
 class ProjectCreate(ProjectBase):
     # None: the rule by name decides when the project is stored (val_loss → min, f1 → max).
     primary_metric_goal: Goal | None = None
+
+
+def checked_project(project: ProjectCreate) -> ProjectCreate:
+    """``project`` as a store keeps it (its name stripped), or ``InvalidInput`` naming the field.
+    The server checks a body with it before anything else, also before finding an existing
+    project of that name (``exist_ok``)."""
+    name = check_name(project.name, "name")
+    check_text(project.description, "description")
+    if project.primary_metric_goal not in (None, "max", "min"):
+        raise InvalidInput(
+            "primary_metric_goal must be 'max' or 'min'", field="primary_metric_goal"
+        )
+    if project.primary_metric:
+        check_key(project.primary_metric, "primary_metric")
+    return project.model_copy(update={"name": name})
 
 
 class ProjectUpdate(Schema):

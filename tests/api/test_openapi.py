@@ -11,8 +11,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from runway.api import routes as api_routes
+from runway.api.app import create_app
 from runway_core.schemas._rules import KEY, PATH_SEGMENT
 from tests.api.conftest import ok
+from tests.auth.conftest import auth_settings
 
 _WRITES = {"post", "put", "patch"}
 
@@ -135,3 +137,33 @@ def test_the_count_limits_are_documented_as_configured(tmp_path: Any) -> None:
     metrics = components["MetricBatch"]["properties"]["metrics"]
     assert metrics["maxProperties"] == 77 and "RUNWAY_MAX_BATCH_KEYS" in metrics["description"]
     assert components["TagsSet"]["properties"]["tags"]["maxProperties"] == 77
+
+
+def test_the_bearer_scheme_is_declared_and_used_as_the_server_does(tmp_path: Any) -> None:
+    """With --auth every operation but /healthz needs the token and documents 401 and 429; 403
+    only where a known caller can be refused (a higher role, a server admin). Without --auth the
+    scheme is declared with a note, and nothing asks for it."""
+    cfg = auth_settings(tmp_path)
+    for auth in (True, False):
+        with TestClient(create_app(cfg.model_copy(update={"auth": auth}))) as c:
+            schema = ok(c.get("/openapi.json"))
+        scheme = schema["components"]["securitySchemes"]["bearerAuth"]
+        assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+        assert ("requires it" if auth else "runs without --auth") in scheme["description"]
+        assert schema["paths"]["/healthz"]["get"].get("security", []) == []
+        ops = {(m.upper(), p): op for m, p, op in _operations(schema)}
+        for (method, path), op in ops.items():
+            responses = op["responses"]
+            if not auth:
+                assert "security" not in op and not {"401", "403", "429"} & set(responses)
+                continue
+            assert op["security"] == [{"bearerAuth": []}], (method, path)
+            assert {"401", "429"} <= set(responses), (method, path)
+            assert "Retry-After" in responses["429"]["headers"]
+        if auth:
+            forbids = {key for key, op in ops.items() if "403" in op["responses"]}
+            assert ("GET", "/api/v1/users") in forbids  # server admins only
+            assert ("PATCH", "/api/v1/runs/{run_id}") in forbids  # the write role
+            assert ("DELETE", "/api/v1/tokens/{token_id}") in forbids  # its owner only
+            assert ("GET", "/api/v1/runs/{run_id}") not in forbids  # a reader: 404 or 200
+            assert ("GET", "/api/v1/whoami") not in forbids

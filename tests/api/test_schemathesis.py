@@ -4,6 +4,10 @@ server errors and no response that contradicts the OpenAPI document.
 The server is seeded first (a project, experiment, run with metrics, an artifact, a credential)
 and those ids are given to schemathesis, so operations reach their logic instead of answering 404;
 deletes get ids of their own. The case count is printed in the pytest summary.
+
+With ``--auth`` (SQLite), schemathesis sends a server admin's token and its own checks of the
+bearer scheme the document declares (``ignored_auth``: a request without the token, or with a
+wrong one, must be refused).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,8 @@ from typing import Any
 import httpx
 import pytest
 
+from runway_core.schemas.auth import UserCreate
+from runway_core.store.sql import SqlStore
 from tests.conftest import LiveServer
 
 from .conftest import API, FUZZ_SUMMARY
@@ -30,6 +37,8 @@ pytestmark = pytest.mark.e2e
 
 # Cases per operation and phase: both backends together take about 1.5 minutes on 2 cores.
 MAX_EXAMPLES = int(os.environ.get("RUNWAY_FUZZ_EXAMPLES", "50"))
+# The run with --auth (SQLite only) probes each operation's auth too: fewer cases, about a minute.
+AUTH_EXAMPLES = max(1, MAX_EXAMPLES // 2)
 SEED = int(os.environ.get("RUNWAY_FUZZ_SEED", "20261"))
 
 # Where JSON Schema cannot state a rule the server enforces, a schema-valid request may get a
@@ -51,8 +60,8 @@ SEMANTIC_400 = [
 ]
 
 
-def _seed(url: str) -> dict[str, str]:
-    with httpx.Client(base_url=url + API, timeout=30) as c:
+def _seed(url: str, headers: dict[str, str]) -> dict[str, str]:
+    with httpx.Client(base_url=url + API, headers=headers, timeout=30) as c:
 
         def post(path: str, body: Any) -> dict[str, Any]:
             r = c.post(path, json=body)
@@ -81,6 +90,10 @@ def _seed(url: str) -> dict[str, str]:
             "parameters": {"lr": {"values": [0.1, 0.01]}},
         }
         ids["sweep"] = post("/sweeps", {"experiment_id": ids["experiment"], "spec": spec})["id"]
+        # A user and a token of their own for the operations that disable and revoke: the
+        # fuzzer reuses names and ids it has seen, and must not lock out the one it runs as.
+        ids["user_doomed"] = post("/users", {"name": "doomed"})["name"]
+        ids["token_doomed"] = post("/users/doomed/tokens", {})["id"]
         metrics = {"metrics": {"acc": {"values": [0.5, 0.7]}, "loss": {"values": [1.0, 0.5]}}}
         assert c.post(f"/runs/{ids['run']}/metrics", json=metrics).status_code == 200
         assert c.put(f"/runs/{ids['run']}/artifacts/notes.txt", content=b"hi\n").status_code == 201
@@ -114,6 +127,7 @@ def _config(ids: dict[str, str]) -> str:
         "path.experiment_id": ids["experiment_doomed"],
         "path.run_id": ids["run_doomed"],
         "path.credential_id": ids["credential_doomed"],
+        "path.token_id": ids["token_doomed"],
     }
     lines = [
         "[checks.negative_data_rejection]",
@@ -124,6 +138,9 @@ def _config(ids: dict[str, str]) -> str:
         "[[operations]]",
         'include-method = "DELETE"',
         f"parameters = {table(doomed)}",
+        "[[operations]]",
+        'include-path = "/api/v1/users/{name}/disable"',
+        f"parameters = {table({'path.name': ids['user_doomed']})}",
     ]
     for method, path in SEMANTIC_400:
         lines += [
@@ -136,8 +153,11 @@ def _config(ids: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _schemathesis(server: LiveServer, workdir: Path) -> tuple[int, str, dict[str, Any]]:
-    ids = _seed(server.url)
+def _schemathesis(
+    server: LiveServer, workdir: Path, token: str | None = None, examples: int = MAX_EXAMPLES
+) -> tuple[int, str, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    ids = _seed(server.url, headers)
     config = workdir / "schemathesis.toml"
     config.write_text(_config(ids))
     report = workdir / "report.json"
@@ -153,7 +173,7 @@ def _schemathesis(server: LiveServer, workdir: Path) -> tuple[int, str, dict[str
         "--phases",
         "examples,coverage,fuzzing",
         "--max-examples",
-        str(MAX_EXAMPLES),
+        str(examples),
         "--seed",
         str(SEED),
         "--workers",
@@ -166,6 +186,7 @@ def _schemathesis(server: LiveServer, workdir: Path) -> tuple[int, str, dict[str
         str(report),
         "--request-timeout",
         "30",
+        *(("--header", f"Authorization: Bearer {token}") if token else ()),
     ]
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=600)
     data = json.loads(report.read_text()) if report.exists() else {}
@@ -192,3 +213,39 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     request.config.stash.setdefault(FUZZ_SUMMARY, []).append(line)
     assert code == 0 and cases > 0, f"{line}\n{output[-20000:]}"
     assert "Traceback" not in server.log(), server.log()[-5000:]
+
+
+def test_schemathesis_with_auth_finds_no_server_error_and_no_schema_violation(
+    request: pytest.FixtureRequest,
+    live_server_factory: Callable[..., LiveServer],
+    sqlite_uri: str,
+    tmp_path: Path,
+) -> None:
+    store = SqlStore(sqlite_uri)
+    store.create_user(UserCreate(name=f"fuzz-admin-{uuid.uuid4().hex[:8]}", admin=True))
+    token = store.create_token(store.list_users()[0].name).token
+    store.close()
+    # Schemathesis sends wrong tokens on purpose (ignored_auth): no 429 in its way.
+    env = {"RUNWAY_AUTH": "true", "RUNWAY_AUTH_FAILURES_PER_MINUTE": "1000000"}
+    server = live_server_factory(backend_uri=sqlite_uri, env=env)
+    code, output, _report = _schemathesis(server, tmp_path, token, AUTH_EXAMPLES)
+    cases = _case_count(output)
+    refused = _answers_with_status(server.url, token, "401")
+    line = (
+        f"schemathesis on sqlite with --auth: {cases} cases, exit {code}, "
+        f"{refused} probes without a valid token refused with 401 (seed {SEED})"
+    )
+    request.config.stash.setdefault(FUZZ_SUMMARY, []).append(line)
+    assert code == 0 and cases > 0, f"{line}\n{output[-20000:]}"
+    # Its auth checks ran: it took the bearer scheme from the document and sent requests
+    # without the token and with a wrong one (each refused, or the run would have failed).
+    assert refused > 0, line
+    assert "Traceback" not in server.log(), server.log()[-5000:]
+
+
+def _answers_with_status(url: str, token: str, status: str) -> int:
+    """How many answers of ``status`` the server gave, from its Prometheus counters."""
+    scraped = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert scraped.status_code == 200, scraped.text
+    pattern = rf'^runway_http_requests_total{{[^}}]*status="{status}"[^}}]*}} (\S+)$'
+    return sum(int(float(n)) for n in re.findall(pattern, scraped.text, re.MULTILINE))

@@ -1,8 +1,10 @@
 """No secret reaches the server's log: a full scenario against a real ``runway server --auth``
-(PostgreSQL, SeaweedFS, debug log level, access log on), then the whole log is searched for every
+(PostgreSQL, SeaweedFS, trace log level, access log on), then the whole log is searched for every
 secret the scenario used — the secret key, the database password, API tokens (good, wrong,
-revoked, in a query string), credential secrets as created and as rotated, secrets inside
-refused and failing requests.
+revoked, in a query string, pasted into a path or a field by their owner or another user, also
+percent-encoded), credential secrets as created and as rotated, secrets inside refused and
+failing requests. The answers to requests carrying a token where it does not belong never
+repeat it either, nor do Prometheus' labels.
 
 Each secret is registered in ``log_secrets`` where the scenario makes it; a new kind of secret
 (the auth branch's API tokens) is one ``log_secrets.add(token, "…")`` line.
@@ -53,6 +55,11 @@ def _scenario(url: str, backend: str, secrets: SecretRegistry) -> str:
         answer = httpx.get(f"{url}{API}/projects", headers={"authorization": f"Bearer {bad}"})
         assert answer.status_code == 401, answer.text
     query_token = new_token(backend, "ada", secrets, "API token in a query string")
+    runway("user", "create", "bob", "--backend-uri", backend)
+    bob = new_token(backend, "bob", secrets, "bob's API token")
+    pasted = new_token(backend, "ada", secrets, "API token pasted into a path")
+    # The same token as a client may send it percent-encoded; the server decodes it to the token.
+    encoded = secrets.add("%72" + pasted[1:].replace("_", "%5F"), "percent-encoded API token")
     c = httpx.Client(base_url=url + API, headers={"authorization": f"Bearer {admin}"}, timeout=30)
     with c:
         pid = c.post("/projects", json={"name": "leaks"}).json()["id"]
@@ -101,7 +108,33 @@ def _scenario(url: str, backend: str, secrets: SecretRegistry) -> str:
         # A token in a query string, as a browser or a careless client sends it.
         got = c.get("/projects", params={"token": query_token, "access_token": query_token})
         assert got.status_code == 200
+        _token_in_paths_and_fields(c, url, pasted, encoded, {"authorization": f"Bearer {bob}"})
+        scraped = c.get(f"{url}/metrics")  # Prometheus labels hold no token either
+        assert scraped.status_code == 200 and secrets.found_in(scraped.text) == []
     return admin
+
+
+def _token_in_paths_and_fields(
+    c: httpx.Client, url: str, pasted: str, encoded: str, bob: dict[str, str]
+) -> None:
+    """A whole token pasted where an id, a name or a value belongs: refused, and the answer
+    never repeats it (the log is searched for it afterwards)."""
+    answers = []
+    for headers in ({}, bob):  # its owner (the client's own header), then another user
+        for path in (f"/tokens/{pasted}", f"/tokens/{encoded}"):
+            answer = c.delete(path, headers=headers)
+            assert answer.status_code in (403, 404), answer.text
+            answers.append(answer)
+    answers += [
+        c.get(f"/runs/{pasted}"),
+        c.get(f"/no-such-route/{pasted}"),
+        c.post("/projects", json={"name": "p", "primary_metric_goal": pasted}),
+        c.get(f"{url}/api/2.0/mlflow/runs/get", params={"run_id": pasted}),
+        c.get(f"{url}/api/2.0/mlflow/experiments/get-by-name", params={"experiment_name": pasted}),
+    ]
+    for answer in answers:
+        assert 400 <= answer.status_code < 500, answer.text
+        assert pasted not in answer.text and pasted[:16] not in answer.text, answer.text
 
 
 def test_a_full_scenario_leaves_no_secret_in_the_log(
@@ -114,7 +147,7 @@ def test_a_full_scenario_leaves_no_secret_in_the_log(
     assert password in backend
     env = {"RUNWAY_SECRET_KEY": key}
     args = ("--auth", "--access-log")
-    server = serve(tmp_path, backend, weed.uri("leaks"), log_level="debug", args=args, env=env)
+    server = serve(tmp_path, backend, weed.uri("leaks"), log_level="trace", args=args, env=env)
     try:
         admin = _scenario(server.url, backend, log_secrets)
     finally:
@@ -124,7 +157,7 @@ def test_a_full_scenario_leaves_no_secret_in_the_log(
     # error that is logged (once) — without the old key, the new one or any secret.
     other = log_secrets.add(Fernet.generate_key().decode(), "second RUNWAY_SECRET_KEY")
     env = {"RUNWAY_SECRET_KEY": other}
-    server2 = serve(tmp_path, backend, weed.uri("leaks"), log_level="debug", args=args, env=env)
+    server2 = serve(tmp_path, backend, weed.uri("leaks"), log_level="trace", args=args, env=env)
     try:
         headers = {"authorization": f"Bearer {admin}"}
         with httpx.Client(base_url=server2.url + API, headers=headers, timeout=30) as c:
@@ -143,4 +176,4 @@ def test_a_full_scenario_leaves_no_secret_in_the_log(
     assert 'GET /api/v1/projects?… HTTP/1.1" 200' in logs
     assert "SERVER_MISCONFIGURED" in logs
     assert log_secrets.found_in(logs) == []
-    assert len(log_secrets.known) == 16  # the scenario ran to its end
+    assert len(log_secrets.known) == 19  # the scenario ran to its end

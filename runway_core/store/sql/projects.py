@@ -10,6 +10,7 @@ from runway_core.metrics.goals import Goal, goal_by_name
 from runway_core.models import Experiment, MetricSummary, Project, Run
 from runway_core.models._common import now_ms
 from runway_core.schemas import ProjectCreate, ProjectPublic, ProjectSummary, ProjectUpdate
+from runway_core.schemas.project import checked_project
 from runway_core.store.sql.acting import current_actor, grant_creator, member_projects
 from runway_core.store.sql.base import SqlBase, row_dict
 from runway_core.store.sql.goals import goal_settings, project_goal
@@ -30,11 +31,8 @@ def _default_goal(primary_metric: str | None) -> Goal:
 
 class ProjectsMixin(SqlBase):
     def create_project(self, project: ProjectCreate, *, exist_ok: bool = False) -> ProjectPublic:
-        name = check_name(project.name, "name")
-        check_text(project.description, "description")
-        _check_goal(project.primary_metric_goal)
-        if project.primary_metric:
-            check_key(project.primary_metric, "primary_metric")
+        project = checked_project(project)
+        name = project.name
         try:
             with self._write(f"project {name!r} already exists") as session:
                 goal = project.primary_metric_goal or _default_goal(project.primary_metric)
