@@ -65,10 +65,13 @@ def _error_responses(method: str, operation: dict[str, Any], upload: bool) -> di
     if upload:  # the raw body is read by the route, not declared
         codes += ["408", "413upload", "429"]
     ref = {"$ref": "#/components/schemas/ErrorBody"}
-    return {
+    out: dict[str, Any] = {
         code[:3]: {"description": _ERRORS[code], "content": {"application/json": {"schema": ref}}}
         for code in sorted(codes)
     }
+    if "429" in out:
+        out["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+    return out
 
 
 _FILE = {

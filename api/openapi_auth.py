@@ -72,4 +72,10 @@ def document_auth(schema: dict[str, Any], auth: bool) -> None:
             responses = operation.setdefault("responses", {})
             codes = ["401", "429"] + (["403"] if rule is None or _may_forbid(rule) else [])
             for code in sorted(codes):
+                if code in responses and code == "429":  # the route's own 429 (uploads): both
+                    said = responses[code]["description"]
+                    responses[code] = {
+                        **_RESPONSES[code],
+                        "description": f"{said}; or {_RESPONSES[code]['description']}",
+                    }
                 responses.setdefault(code, _RESPONSES[code])
