@@ -17,6 +17,7 @@ from .authorize import authorize, install_auth
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
+from .liveness import crashed_run_sweep
 from .log_redaction import redact_access_log
 from .mlflow import router as mlflow_router
 from .openapi import install_openapi
@@ -65,7 +66,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with crashed_run_sweep(_app.state.store, settings.run_heartbeat_timeout):
+            yield
         if owns_store:
             _app.state.store.close()
 

@@ -55,6 +55,21 @@ class Settings(BaseSettings):
         None, description="API token the SDK, runway.Client and the CLI send to a server"
     )
     silent: bool = Field(False, description="no 'run … recorded in …' line from init()")
+    flush_interval: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="seconds between sends of buffered metrics (bounds what a SIGKILL loses)",
+    )
+    exit_timeout: float = Field(
+        5.0,
+        ge=0,
+        description="seconds an interrupted script (Ctrl-C, SIGTERM) keeps uploading before "
+        "it spools the rest for runway sync and exits",
+    )
+    heartbeat_interval: float = Field(
+        30.0, gt=0, description="seconds of silence after which a run sends a heart-beat"
+    )
     ui_url: str | None = Field(None, description="the dashboard, for init()'s link to the run")
 
     # -- the server -------------------------------------------------------------------------
@@ -78,6 +93,12 @@ class Settings(BaseSettings):
     max_batch_keys: int = Field(10_000, gt=0, description="metric keys in one ingest batch")
     max_bulk_runs: int = Field(1_000, gt=0, description="runs registered in one request")
     max_writes_per_request: int = Field(10_000, gt=0, description="records in one write batch")
+    run_heartbeat_timeout: float = Field(
+        300.0,
+        gt=0,
+        description="seconds without a write or heart-beat after which the server marks a "
+        "running run crashed",
+    )
     mlflow_project: str = Field(
         "mlflow",
         min_length=1,
