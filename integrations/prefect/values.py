@@ -74,8 +74,12 @@ def final_status(state: Any, *, interrupted: bool = False) -> str:
 
 
 def _by_interrupt(state: Any) -> bool:
-    """Prefect's crashed state for a ``KeyboardInterrupt`` ("… aborted by an interrupt signal")."""
-    return state_type(state) == "CRASHED" and "interrupt" in state_message(state).lower()
+    """Prefect's crashed state for a ``KeyboardInterrupt`` or a SIGTERM ("Execution was aborted
+    by an interrupt signal." / "… by a termination signal.")."""
+    message = state_message(state).lower()
+    return state_type(state) == "CRASHED" and (
+        "interrupt signal" in message or "termination signal" in message
+    )
 
 
 def state_message(state: Any) -> str:
