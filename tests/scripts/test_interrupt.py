@@ -169,7 +169,7 @@ def test_ctrl_c_at_random_moments_under_load_against_a_slow_server(
     outlasts RUNWAY_EXIT_TIMEOUT=2 and spools): each exits in bounded time, ends ``killed``,
     and after ``runway sync`` every point logged before the interrupt is stored."""
     rng = random.Random(sigints)
-    proxies = [SlowProxy(_port(server.url), 0.02), SlowProxy(_port(server.url), 0.25)]
+    proxies = [SlowProxy(_port(server.url), 0.02), SlowProxy(_port(server.url), 0.5)]
     trials = [Trial(tmp_path / f"t{i}", wrapped=i % 2 == 1, sigints=sigints) for i in range(TRIALS)]
     seeds = [rng.random() for _ in trials]
 
@@ -187,14 +187,22 @@ def test_ctrl_c_at_random_moments_under_load_against_a_slow_server(
     with runway.Client(server.url) as client:
         failures = [f for f in (_check(t, client) for t in done) if f is not None]
     times = sorted(t.exit_seconds for t in done)
+    seconds = sorted(t.after_second for t in done if t.after_second is not None)
     print(
         f"\nexit after {sigints} Ctrl-C: median {statistics.median(times):.2f}s, "
-        f"max {times[-1]:.2f}s; spooled {sum(t.spooled for t in done)}/{len(done)}"
+        f"max {times[-1]:.2f}s from the first"
+        + (
+            f", median {statistics.median(seconds):.2f}s max {seconds[-1]:.2f}s from the second"
+            if seconds
+            else ""
+        )
+        + f"; spooled {sum(t.spooled for t in done)}/{len(done)}"
     )
     assert failures == [], "\n\n".join(failures)
-    # Liveness, generous: the bound (2 s here, twice under runway run) plus start-up and
-    # spooling on a loaded machine; without the bound a slow upload took a minute and more.
-    assert times[-1] < 30, times
+    # Liveness, generous: the bound (2 s here, twice under runway run) plus spooling on a
+    # loaded machine. Without it, the slowest uploads here take 15 s and more.
+    assert times[-1] < 12, times
+    assert all(s < 8 for s in seconds), seconds  # the second Ctrl-C spools at once
 
 
 def _port(url: str) -> int:
