@@ -10,16 +10,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from runway_core.store.sql.heartbeats import sweep_every
+from runway_core.store.sql.heartbeats import mark_crashed_runs, sweep_every
 
 log = logging.getLogger("runway")
 
 
-async def _sweep(mark: Any, timeout: float) -> None:
+async def _sweep(store: Any, timeout: float) -> None:
     while True:
         await asyncio.sleep(sweep_every(timeout))
         try:
-            marked = await asyncio.to_thread(mark, timeout)
+            marked = await asyncio.to_thread(mark_crashed_runs, store, timeout)
         except Exception as exc:  # a busy or restarting database: try at the next round
             log.warning("runway: looking for crashed runs failed: %s", exc)
             continue
@@ -30,11 +30,10 @@ async def _sweep(mark: Any, timeout: float) -> None:
 @asynccontextmanager
 async def crashed_run_sweep(store: Any, timeout: float) -> AsyncIterator[None]:
     """Run the sweep while the app serves (a store without heart-beats has none)."""
-    mark = getattr(store, "mark_crashed_runs", None)
-    if mark is None:
+    if not hasattr(store, "_mark_crashed_runs"):
         yield
         return
-    task = asyncio.create_task(_sweep(mark, timeout))
+    task = asyncio.create_task(_sweep(store, timeout))
     try:
         yield
     finally:

@@ -18,6 +18,7 @@ from runway_core.schemas.writes import (
     RunUpdateWrite,
 )
 from runway_core.store.sql import SqlStore
+from runway_core.store.sql.heartbeats import mark_crashed_runs
 
 WATCHED, UNWATCHED = "a" * 32, "b" * 32
 
@@ -49,9 +50,9 @@ def test_a_silent_watched_run_becomes_crashed_and_a_late_write_revives_it(
 ) -> None:
     _create(store, WATCHED, beat=True)
     _create(store, UNWATCHED, beat=False)  # created over REST or MLflow: no heart-beats
-    assert store.mark_crashed_runs(timeout=60) == 0  # heard from just now
+    assert mark_crashed_runs(store, timeout=60) == 0  # heard from just now
     time.sleep(0.05)
-    assert store.mark_crashed_runs(timeout=0.01) == 1
+    assert mark_crashed_runs(store, timeout=0.01) == 1
     crashed = store.get_run(WATCHED)
     assert crashed.status == RunStatus.crashed and crashed.end_time is not None
     assert store.get_run(UNWATCHED).status == RunStatus.running
@@ -66,13 +67,13 @@ def test_a_silent_watched_run_becomes_crashed_and_a_late_write_revives_it(
     assert revived.status == RunStatus.running and revived.end_time is None
     # A crashed run's own final status (e.g. uploaded later by runway sync) ends it.
     time.sleep(0.05)
-    assert store.mark_crashed_runs(timeout=0.01) == 1
+    assert mark_crashed_runs(store, timeout=0.01) == 1
     update = RunUpdate(status=RunStatus.killed, end_time=123)
     ended = [_points(WATCHED, 1), RunUpdateWrite(run_id=WATCHED, update=update)]
     assert all(r.ok for r in store.apply_writes(ended))
     assert store.get_run(WATCHED).status == RunStatus.killed
     time.sleep(0.05)
-    assert store.mark_crashed_runs(timeout=0.01) == 0  # a finished run is never marked
+    assert mark_crashed_runs(store, timeout=0.01) == 0  # a finished run is never marked
 
 
 def test_reading_marks_silent_runs_crashed(

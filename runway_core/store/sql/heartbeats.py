@@ -76,7 +76,7 @@ class HeartbeatsMixin(SqlBase):
                 .execution_options(synchronize_session=False)
             )
 
-    def mark_crashed_runs(self, timeout: float | None = None) -> int:
+    def _mark_crashed_runs(self, timeout: float | None = None) -> int:
         """Mark ``crashed`` every running run silent for ``timeout`` seconds (default
         ``RUNWAY_RUN_HEARTBEAT_TIMEOUT``); its end time is when it was last heard from. Returns
         how many were marked."""
@@ -113,8 +113,14 @@ class HeartbeatsMixin(SqlBase):
             return
         try:
             self._swept_at = now
-            self.mark_crashed_runs(timeout)
+            self._mark_crashed_runs(timeout)
         except Exception as exc:  # a busy database: the next read tries again
             log.debug("runway: marking crashed runs failed: %s", exc)
         finally:
             self._sweep_lock.release()
+
+
+def mark_crashed_runs(store: object, timeout: float | None = None) -> int:
+    """The sweep on ``store`` (a ``SqlStore``; any other store has none: 0)."""
+    mark = getattr(store, "_mark_crashed_runs", None)
+    return int(mark(timeout)) if mark is not None else 0
