@@ -237,7 +237,7 @@ class Sender:
                 self._cond.notify_all()
         if self._fallback.spool_broken or self._delivery is None:
             return
-        if gave_up:
+        if gave_up and left:
             log.warning(
                 "runway: stopped before %d writes reached %s; they wait in %s — run "
                 "`runway sync` to upload them",
