@@ -87,6 +87,8 @@ class Sender:
         self.flush_interval = cfg.flush_interval
         self.heartbeat_interval = cfg.heartbeat_interval
         self._last_write: dict[str, float] = {}  # run id → when a write of it was last taken
+        self._spooled_at_close = 0  # items up to this one were spooled by close()
+        self._told = False  # the line saying what waits in the spool was printed
         self._fallback = Fallback(uri, spool)
         self._opener = opener
         self.offline = opener is None
@@ -228,16 +230,22 @@ class Sender:
                     stuck = list(self._in_flight)  # no progress for longer than a request may
                     break  # take: keep a copy of what is in flight too (sent twice is harmless)
                 self._cond.wait(0.05)
-            left = stuck + list(self._queue)
+            # A second close (the excepthook's, then atexit's) finds the same request in
+            # flight: it was spooled already.
+            left = [item for item in stuck if item[0] > self._spooled_at_close]
+            left += list(self._queue)
             self._queue.clear()
+            if left:
+                self._spooled_at_close = max(self._spooled_at_close, left[-1][0])
         if left:
             self._spool_items(left, deadline=1.0)
             with self._cond:
                 self._done = max(self._done, left[-1][0])
                 self._cond.notify_all()
-        if self._fallback.spool_broken or self._delivery is None:
+        if self._fallback.spool_broken or self._delivery is None or self._told:
             return
         if gave_up and left:
+            self._told = True  # one line per store and process
             log.warning(
                 "runway: stopped before %d writes reached %s; they wait in %s — run "
                 "`runway sync` to upload them",
@@ -246,6 +254,7 @@ class Sender:
                 self.spool.directory,
             )
         elif self._spooled:
+            self._told = True
             log.warning(
                 "runway: not everything reached the tracking store; writes wait in %s — "
                 "run `runway sync` when it is back",

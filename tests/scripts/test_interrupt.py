@@ -148,6 +148,8 @@ def _check(trial: Trial, client: runway.Client) -> str | None:
         return f"{where}: traceback into runway\n{trial.stderr}"
     if trial.spooled and "runway sync" not in trial.stderr:
         return f"{where}: spooled without saying so\n{trial.stderr}"
+    if trial.stderr.count("wait in") > (2 if trial.wrapped else 1):  # one line a process
+        return f"{where}: said more than once what waits in the spool\n{trial.stderr}"
     run = client.get_run(trial.run_id)
     if run.status.value != "killed":
         return f"{where}: status {run.status.value}\n{trial.stderr}"
