@@ -19,6 +19,7 @@ from .docs_ui import install_docs
 from .errors import install_error_handlers
 from .guards import RefuseUnstorableText
 from .limits import BodySizeLimit
+from .liveness import crashed_run_sweep
 from .log_redaction import redact_logs
 from .mlflow import router as mlflow_router
 from .mlflow.context import open_mlflow_project
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with crashed_run_sweep(_app.state.store, settings.run_heartbeat_timeout):
+            yield
         _app.state.uploads.close()
         if owns_store:
             _app.state.store.close()

@@ -85,6 +85,24 @@ class Settings(BaseSettings):
         description="the dashboard's URL, for the link to the run in init()'s line and the "
         "Prefect link artifact",
     )
+    flush_interval: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="seconds between sends of buffered metrics (bounds what a SIGKILL loses)",
+    )
+    exit_timeout: float = Field(
+        5.0,
+        ge=0,
+        description="seconds an interrupted script (Ctrl-C, SIGTERM) keeps uploading before "
+        "it spools the rest for runway sync and exits",
+    )
+    heartbeat_interval: float = Field(
+        30.0,
+        gt=0,
+        description="seconds without a write after which the SDK sends a heart-beat for each "
+        "open run",
+    )
 
     # -- the server -------------------------------------------------------------------------
     secret_key: SecretStr | None = Field(
@@ -158,6 +176,12 @@ class Settings(BaseSettings):
         None,
         description="reverse proxies whose X-Forwarded-For/-Proto runway server believes: "
         "addresses or networks, comma-separated (* for any); none by default",
+    )
+    run_heartbeat_timeout: float = Field(
+        300.0,
+        gt=0,
+        description="seconds without a write or heart-beat after which the server marks a "
+        "running run crashed",
     )
     mlflow_project: str = Field(
         "mlflow",

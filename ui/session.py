@@ -148,6 +148,7 @@ def status_badge(status: str) -> str:
         "finished": "green",
         "failed": "red",
         "killed": "orange",
+        "crashed": "violet",
         "queued": "gray",
     }.get(status, "gray")
     return f":{colour}-badge[{status}]"

@@ -29,6 +29,8 @@ STATUS_TO_MLFLOW = {
     RunStatus.killed: "KILLED",
 }
 STATUS_FROM_MLFLOW = {v: k for k, v in STATUS_TO_MLFLOW.items()}
+# MLflow has no "crashed": the run ended abnormally, not by its user, so FAILED (one way only).
+STATUS_TO_MLFLOW[RunStatus.crashed] = "FAILED"
 
 # MLflow system tag → the Runway run field it fills (copied at run creation; the tag stays too).
 SYSTEM_TAG_FIELDS = {

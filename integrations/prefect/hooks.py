@@ -36,6 +36,10 @@ tracking.register_run_resolver(registry.current_run)
 FINAL_FLUSH_SECONDS = 2.0
 
 
+def _final_status(state: Any) -> str:
+    return final_status(state, interrupted=tracking.interrupted())
+
+
 def _guarded(hook: Callable[..., None]) -> Callable[..., None]:
     """A hook that logs its own failure instead of raising into Prefect."""
 
@@ -165,7 +169,7 @@ class Tracker:
         run = entry.run
         retries = max(entry.starts - 1, (flow_run.run_count or 1) - 1, 0)
         run.set_tags(final_tags(state, retries))
-        run.finish(final_status(state), end_time=epoch_ms(getattr(state, "timestamp", None)))
+        run.finish(_final_status(state), end_time=epoch_ms(getattr(state, "timestamp", None)))
         run.flush(FINAL_FLUSH_SECONDS)
 
 
@@ -249,7 +253,7 @@ def _task_final(task: Any, task_run: Any, state: Any) -> None:
                 entry.flow.run.log(metrics)
     retries = max(entry.starts - 1, (task_run.run_count or 1) - 1, 0)
     run.set_tags(final_tags(state, retries))
-    run.finish(final_status(state), end_time=epoch_ms(getattr(state, "timestamp", None)))
+    run.finish(_final_status(state), end_time=epoch_ms(getattr(state, "timestamp", None)))
 
 
 def _task_parameters(task_run: Any) -> dict[str, Any] | None:

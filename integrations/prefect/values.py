@@ -63,9 +63,23 @@ def state_type(state: Any) -> str:
     return str(getattr(kind, "value", kind or "")).upper()
 
 
-def final_status(state: Any) -> str:
-    """``finished``, ``failed`` or ``killed`` for a final Prefect state (failed when unknown)."""
-    return FINAL_STATUS.get(state_type(state), "failed")
+def final_status(state: Any, *, interrupted: bool = False) -> str:
+    """``finished``, ``failed`` or ``killed`` for a final Prefect state (failed when unknown).
+    A run that did not complete because its process was interrupted (Ctrl-C, SIGTERM: Prefect
+    calls it crashed) is ``killed``."""
+    status = FINAL_STATUS.get(state_type(state), "failed")
+    if status == "failed" and (interrupted or _by_interrupt(state)):
+        return "killed"
+    return status
+
+
+def _by_interrupt(state: Any) -> bool:
+    """Prefect's crashed state for a ``KeyboardInterrupt`` or a SIGTERM ("Execution was aborted
+    by an interrupt signal." / "… by a termination signal.")."""
+    message = state_message(state).lower()
+    return state_type(state) == "CRASHED" and (
+        "interrupt signal" in message or "termination signal" in message
+    )
 
 
 def state_message(state: Any) -> str:

@@ -39,6 +39,7 @@ def run_command(
         raise typer.BadParameter("give the command to run after --, e.g. runway run -- python x.py")
     from runway_core import tracking
     from runway_core.config import resolve_tracking_uri, settings
+    from runway_core.tracking import exit as exit_hooks
     from runway_core.tracking.context import run_env
 
     if settings().mode == "disabled":
@@ -63,13 +64,30 @@ def run_command(
     with tempfile.TemporaryDirectory(prefix="runway-run-") as tmp, _signals_to_command() as child:
         log_path = Path(tmp) / "output.log"
         code = _run_teed(command, env, log_path, child)
-        status = "finished" if code == 0 else ("killed" if code < 0 else "failed")
+        interrupted = exit_hooks.interrupted()
+        status = _status(code, interrupted)
         try:
-            run.log_artifact(log_path, LOG_ARTIFACT)
+            # Interrupted: queue the log and the status, then the bounded final upload (what
+            # it cannot send in RUNWAY_EXIT_TIMEOUT goes to the spool, the log file with it).
+            run.log_artifact(log_path, LOG_ARTIFACT, wait=not interrupted)
         except Exception as exc:  # the log is a convenience; the status must still be recorded
             typer.echo(f"runway: could not store the output log: {exc}", err=True)
-        run.finish(status, wait=True)
+        if interrupted:
+            run.finish(status)
+            exit_hooks.finish_all(status)
+        else:
+            run.finish(status, wait=True)
     raise typer.Exit(code if code >= 0 else 128 - code)
+
+
+def _status(code: int, interrupted: bool) -> str:
+    """How the command ended: interrupted (Ctrl-C or SIGTERM reached us, or the command died
+    by a signal, or exited 128 + SIGINT/SIGTERM as shells report it) is ``killed``."""
+    if code == 0:
+        return "finished"
+    if interrupted or code < 0 or code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        return "killed"
+    return "failed"
 
 
 class _Child:
@@ -86,12 +104,20 @@ def _signals_to_command() -> Iterator[_Child]:
     The terminal sends Ctrl-C to its whole foreground process group, and the command runs in
     ours: it already has that SIGINT, and sending it a second one would land in its own final
     upload. So SIGINT is passed on only to a command in another process group."""
+    from runway_core.tracking import exit as exit_hooks
+
     child = _Child()
     if threading.current_thread() is not threading.main_thread():
         yield child
         return
 
+    signals = 0
+
     def forward(signum: int, _frame: Any) -> None:
+        nonlocal signals
+        signals += 1
+        # Recorded first: the run ends killed, and a second signal skips the final upload.
+        exit_hooks.note_interrupted(again=signals > 1)
         process = child.process
         if process is None or process.poll() is not None:
             return

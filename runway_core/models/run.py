@@ -16,6 +16,7 @@ class Run(SQLModel, table=True):
     __table_args__ = (
         Index("ix_runs_experiment_start", "experiment_id", "start_time"),
         Index("ix_runs_project_start", "project_id", "start_time"),
+        Index("ix_runs_status_heartbeat", "status", "heartbeat_at"),
     )
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     experiment_id: str = Field(foreign_key="experiments.id", max_length=32, ondelete="CASCADE")
@@ -42,6 +43,8 @@ class Run(SQLModel, table=True):
     created_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     updated_at: int = Field(default_factory=now_ms, sa_type=BigInteger)
     deleted_at: int | None = Field(default=None, sa_type=BigInteger)
+    # When its process was last heard from; set once it sent a heart-beat (see HeartbeatWrite).
+    heartbeat_at: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Param(SQLModel, table=True):

@@ -27,10 +27,12 @@ class RunStatus(str, Enum):
     finished = "finished"
     failed = "failed"
     killed = "killed"
+    # Its process stopped sending heart-beats (SIGKILL, OOM, a lost machine): set by the store.
+    crashed = "crashed"
 
     @property
     def is_terminal(self) -> bool:
-        return self in (RunStatus.finished, RunStatus.failed, RunStatus.killed)
+        return self in (RunStatus.finished, RunStatus.failed, RunStatus.killed, RunStatus.crashed)
 
 
 class RunSource(str, Enum):

@@ -73,6 +73,15 @@ class RunUpdateWrite(Schema):
         return update.model_dump(mode="json", exclude_unset=True)
 
 
+class HeartbeatWrite(Schema):
+    """The run's process is alive (it sent nothing else for a while). A run that got one is
+    watched: when its writes stop for ``RUNWAY_RUN_HEARTBEAT_TIMEOUT`` the server marks it
+    ``crashed``; a later write of it (the process was only paused) makes it ``running`` again."""
+
+    op: Literal["heartbeat"] = "heartbeat"
+    run_id: RunId
+
+
 class LinkWrite(Schema):
     op: Literal["link"] = "link"
     run_id: RunId
@@ -109,6 +118,7 @@ ServerWrite = Annotated[
     | TagsWrite
     | MetricsWrite
     | RunUpdateWrite
+    | HeartbeatWrite
     | LinkWrite
     | ContentWrite,
     Field(discriminator="op"),
@@ -119,6 +129,7 @@ Write = Annotated[
     | TagsWrite
     | MetricsWrite
     | RunUpdateWrite
+    | HeartbeatWrite
     | LinkWrite
     | ContentWrite
     | UploadWrite,

@@ -17,6 +17,7 @@ from runway_core.errors import InvalidInput, RunwayError, StoreUnavailable
 from runway_core.schemas.writes import (
     ContentWrite,
     CreateRunWrite,
+    HeartbeatWrite,
     LinkWrite,
     MetricsWrite,
     ParamsWrite,
@@ -54,6 +55,8 @@ def apply_write(store: Store, write: ServerWrite) -> Any:
             return store.attach_artifact_content(
                 write.run_id, write.path, write.sha256, kind=write.kind
             )
+        case HeartbeatWrite():
+            return None  # a store that watches runs records it for the batch
     return None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -147,7 +148,9 @@ class Agent:
         elif code == 0:
             status = RunStatus.finished
         else:
-            status = RunStatus.killed if code < 0 else RunStatus.failed
+            # Died by a signal, or exited as a shell reports one (128 + SIGINT / SIGTERM).
+            killed = code < 0 or code in (128 + signal.SIGINT, 128 + signal.SIGTERM)
+            status = RunStatus.killed if killed else RunStatus.failed
         self._end(trial, status)
         line = f"trial {trial.number} {status.value}"
         stopped = status == RunStatus.killed and reason is not None

@@ -8,8 +8,10 @@ sender per store, in order, and wait in the local spool when the store is unreac
     run = tracking.attach_run("prefect:flow-run:<id>", "digits", "svm")   # get-or-create
     tracking.current_run(); with tracking.using(run): ...
     tracking.flush()   # barrier: everything queued so far was sent or spooled
+    tracking.interrupted()   # Ctrl-C or SIGTERM reached this process: its runs end killed
 """
 
+from runway_core.tracking.exit import interrupted
 from runway_core.tracking.lifecycle import (
     announce,
     attach_run,
@@ -32,6 +34,7 @@ __all__ = [
     "current_run",
     "external_run_id",
     "flush",
+    "interrupted",
     "open_store",
     "register_run_resolver",
     "start_run",

@@ -140,9 +140,11 @@ def _batches(series_by_key: dict[str, _Series]) -> Iterator[MetricBatch]:
     metrics: dict[str, MetricSeriesIn] = {}
     size = 0
     for key, series in series_by_key.items():
+        # A Ctrl-C raised inside add() may leave the last point half-appended: drop it.
+        count = min(len(series.steps), len(series.timestamps), len(series.values))
         start = 0
-        while start < len(series.steps):
-            end = min(len(series.steps), start + MAX_POINTS_PER_BATCH - size)
+        while start < count:
+            end = min(count, start + MAX_POINTS_PER_BATCH - size)
             metrics[key] = MetricSeriesIn(
                 steps=series.steps[start:end],
                 timestamps=series.timestamps[start:end],

@@ -27,6 +27,7 @@ from runway_core.errors import InvalidInput, StoreUnavailable
 from runway_core.schemas import RunSource, new_id, now_ms
 from runway_core.schemas.writes import (
     CreateRunWrite,
+    HeartbeatWrite,
     ParamsWrite,
     RunStart,
     TagsWrite,
@@ -135,8 +136,10 @@ def start_run(
         field = ".".join(str(p) for p in first["loc"])
         raise InvalidInput(f"{field}: {first['msg']}", field=field) from None
     uri = resolve_tracking_uri(tracking_uri)
-    writer = RunWriter(run_id, _sender(uri, project, offline=mode == "offline"))
+    writer = RunWriter(run_id, _sender(uri, project, offline=mode == "offline"), beats=owns_status)
     items: list[Item] = [_creation(start, spec, parts)]
+    if owns_status:  # the server watches this run from now on (see HeartbeatWrite)
+        items.append(HeartbeatWrite(run_id=run_id))
     if attach and flat:
         items.append(ParamsWrite(run_id=run_id, params=flat))
     if attach and tag_map:

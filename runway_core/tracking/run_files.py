@@ -26,14 +26,18 @@ class RunFiles:
     def _store_for_reads(self) -> Any:
         raise NotImplementedError
 
-    def log_artifact(self, path: str | Path, name: str | None = None) -> ArtifactPublic | None:
+    def log_artifact(
+        self, path: str | Path, name: str | None = None, *, wait: bool = True
+    ) -> ArtifactPublic | None:
         """Store a file under ``name`` (default: its file name) and return the record, once
         uploaded; ``None`` when the store is unreachable (a copy waits in the spool). A refusal
-        by the store (e.g. a path clash) is raised here."""
+        by the store (e.g. a path clash) is raised here. ``wait=False`` only queues the upload
+        (returns ``None``; the file must stay until the run's writes are flushed)."""
         file = Path(path)
         if not file.is_file():
             raise InvalidInput(f"log_artifact: {str(file)!r} is not a file", field="path")
-        return self._live_writer().log_artifact(artifact_path(name or file.name), file)
+        writer = self._live_writer()
+        return writer.log_artifact(artifact_path(name or file.name), file, wait=wait)
 
     def log_artifacts(self, folder: str | Path, prefix: str | None = None) -> int:
         """Store every file under ``folder``, keeping relative paths (below ``prefix``, default

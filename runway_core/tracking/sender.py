@@ -1,12 +1,16 @@
 """One background sender per tracking store and process: it delivers the typed writes of every
 run of that store, in the order they were made, several per request.
 
-Callers only queue (microseconds); the thread drains the runs' metric buffers every second (or
-when one fills up), delivers what is queued, and replays the spool. When the store cannot be
-reached, writes go to the spool (and a run's later writes follow its earlier ones there) until a
-retry, backing off from half a second to 30 seconds, uploads them. A write the store refuses is
-set aside in ``rejected/`` with one warning, and the writes behind it go on. ``flush()`` is the
-barrier: it returns once everything queued before it was delivered, spooled or set aside.
+Callers only queue (microseconds); the thread drains the runs' metric buffers every
+``RUNWAY_FLUSH_INTERVAL`` seconds (or when one fills up), delivers what is queued, and replays the
+spool. A run this process owns that sent nothing for ``RUNWAY_HEARTBEAT_INTERVAL`` seconds sends
+a heart-beat, so the server can tell a live run from a dead process (``crashed``).
+
+When the store cannot be reached, writes go to the spool (and a run's later writes follow its
+earlier ones there) until a retry, backing off from half a second to 30 seconds, uploads them.
+A write the store refuses is set aside in ``rejected/`` with one warning, and the writes behind
+it go on. ``flush()`` is the barrier: it returns once everything queued before it was
+delivered, spooled or set aside.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from runway_core.config import settings
 from runway_core.errors import Forbidden, RunwayError, Unauthorized
-from runway_core.schemas.writes import Write
+from runway_core.schemas.writes import HeartbeatWrite, Write
 from runway_core.store.protocol import Store
 from runway_core.tracking.delivery import Delivery, Outcome
 from runway_core.tracking.fallback import Fallback
@@ -31,7 +36,6 @@ log = logging.getLogger("runway")
 
 BACKOFF_START = 0.5
 BACKOFF_MAX = 30.0
-FLUSH_INTERVAL = 1.0
 FLUSH_POINTS = 10_000
 # One delivery takes at most this many writes or metric points (one request to a server).
 MAX_WRITES = 500
@@ -52,8 +56,13 @@ Item = Write | Deferred
 
 class BufferedRun(Protocol):
     run_id: str
+    beats: bool  # sends heart-beats (the run's status is this process's to record)
 
     def drain(self) -> None: ...
+
+
+def _never() -> bool:
+    return False
 
 
 def _points(item: Item) -> int:
@@ -76,6 +85,12 @@ class Sender:
         self.uri = uri
         self.spool = spool
         self.timeout = timeout  # of one request: how long a delivery can hang
+        cfg = settings()
+        self.flush_interval = cfg.flush_interval
+        self.heartbeat_interval = cfg.heartbeat_interval
+        self._last_write: dict[str, float] = {}  # run id → when a write of it was last taken
+        self._spooled_at_close = 0  # items up to this one were spooled by close()
+        self._told = False  # the line saying what waits in the spool was printed
         self._fallback = Fallback(uri, spool)
         self._opener = opener
         self.offline = opener is None
@@ -130,6 +145,7 @@ class Sender:
         spooled = self.spool.has(run.run_id)
         with self._cond:
             self._runs[run.run_id] = run
+            self._last_write[run.run_id] = time.monotonic()
             if spooled:
                 self._spooled.add(run.run_id)
                 self._cond.notify_all()
@@ -137,6 +153,7 @@ class Sender:
     def unregister(self, run_id: str) -> None:
         with self._cond:
             self._runs.pop(run_id, None)
+            self._last_write.pop(run_id, None)
 
     def submit(self, items: list[Item], *, wait: bool = False) -> int:
         """Queue items; returns the sequence number of the last one (for ``wait``)."""
@@ -193,15 +210,21 @@ class Sender:
             target = self._queued
         return self.wait_done(target, timeout)
 
-    def close(self) -> None:
-        """At exit: deliver what is queued, waiting at most for a request in flight; when the
-        store is down, spool what is left from here without waiting for the thread's retry."""
+    def close(self, give_up: Callable[[], bool] = _never) -> None:
+        """At exit: deliver what is queued, waiting at most for a request in flight, or until
+        ``give_up()`` (an interrupted exit's bound, a second Ctrl-C); when the store is down,
+        or once given up, spool what is left from here without waiting for the thread."""
         self._drain_runs()
+        gave_up = False
         with self._cond:
             progress, since = self._done, time.monotonic()
             stuck: list[tuple[int, Item]] = []
             while (self._queue or self._sending) and self._alive():
                 if self._down and not self._sending:
+                    break
+                if give_up():
+                    gave_up = True
+                    stuck = list(self._in_flight)  # it may still arrive: twice is harmless
                     break
                 if self._done != progress:
                     progress, since = self._done, time.monotonic()
@@ -209,19 +232,36 @@ class Sender:
                     stuck = list(self._in_flight)  # no progress for longer than a request may
                     break  # take: keep a copy of what is in flight too (sent twice is harmless)
                 self._cond.wait(0.05)
-            left = stuck + list(self._queue)
+            # A second close (the excepthook's, then atexit's) finds the same request in
+            # flight: it was spooled already.
+            left = [item for item in stuck if item[0] > self._spooled_at_close]
+            left += list(self._queue)
             self._queue.clear()
+            if left:
+                self._spooled_at_close = max(self._spooled_at_close, left[-1][0])
         if left:
             self._spool_items(left, deadline=1.0)
             with self._cond:
                 self._done = max(self._done, left[-1][0])
                 self._cond.notify_all()
         if (
-            self._spooled
-            and self._delivery is not None
-            and not self._fallback.spool_broken
-            and not self._fallback.credentials_warned  # that warning said it already
+            self._fallback.spool_broken
+            or self._delivery is None
+            or self._told
+            or self._fallback.credentials_warned  # that warning said it already
         ):
+            return
+        if gave_up and left:
+            self._told = True  # one line per store and process
+            log.warning(
+                "runway: stopped before %d writes reached %s; they wait in %s — run "
+                "`runway sync` to upload them",
+                len(left),
+                self.uri,
+                self.spool.directory,
+            )
+        elif self._spooled:
+            self._told = True
             log.warning(
                 "runway: not everything reached the tracking store; writes wait in %s — "
                 "run `runway sync` when it is back",
@@ -234,7 +274,7 @@ class Sender:
     # -- the thread ---------------------------------------------------------------------------
 
     def _loop(self) -> None:
-        next_drain = time.monotonic() + FLUSH_INTERVAL
+        next_drain = time.monotonic() + self.flush_interval
         while True:
             with self._cond:
                 if not self._queue and not self._drain_due:
@@ -245,8 +285,9 @@ class Sender:
             try:
                 if self._drain_due or time.monotonic() >= next_drain:
                     self._drain_due = False
-                    next_drain = time.monotonic() + FLUSH_INTERVAL
+                    next_drain = time.monotonic() + self.flush_interval
                     self._drain_runs()
+                    self._beat()
                 batch = self._take()
                 with self._delivering:
                     if batch:
@@ -262,6 +303,24 @@ class Sender:
         for run in runs:
             run.drain()
 
+    def _beat(self) -> None:
+        """A heart-beat for each run of this process's that sent nothing for a while (not
+        while the store is down: the spool has no use for them)."""
+        now = time.monotonic()
+        with self._cond:
+            if self._down or self.offline:
+                return
+            due = [
+                run_id
+                for run_id, run in self._runs.items()
+                if getattr(run, "beats", False)
+                and now - self._last_write.get(run_id, now) >= self.heartbeat_interval
+            ]
+            for run_id in due:
+                self._last_write[run_id] = now
+        if due:
+            self.submit([HeartbeatWrite(run_id=run_id) for run_id in due])
+
     def _take(self) -> list[tuple[int, Item]]:
         with self._cond:
             batch: list[tuple[int, Item]] = []
@@ -271,6 +330,10 @@ class Sender:
                 if batch and points > MAX_POINTS:
                     break
                 batch.append(self._queue.popleft())
+            now = time.monotonic()
+            for _seq, item in batch:
+                if item.run_id in self._last_write:
+                    self._last_write[item.run_id] = now
             self._sending = bool(batch)
             self._in_flight = batch
             return batch

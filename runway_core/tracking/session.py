@@ -151,7 +151,8 @@ class RunSession(RunFiles):
             self._writer.set_tags({STOPPED_TAG: "true"})
             if status == RunStatus.finished.value:
                 status = RunStatus.killed.value
-        with self._finish_lock:
+        # A second Ctrl-C landing here waits until the closing writes are queued whole.
+        with exit_hooks.deferring_interrupts(), self._finish_lock:
             if not self.finished:
                 self.status = status
                 self._close(status, end_time)
@@ -249,7 +250,7 @@ class DisabledRun(RunSession):
     def set_tags(self, tags: Any) -> None:
         return None
 
-    def log_artifact(self, path: Any, name: str | None = None) -> None:
+    def log_artifact(self, path: Any, name: str | None = None, *, wait: bool = True) -> None:
         return None
 
     def log_artifacts(self, folder: Any, prefix: str | None = None) -> int:

@@ -214,7 +214,7 @@ def close_all() -> None:
         senders = [c.sender for c in _connections.values()]
     for sender in senders:
         try:
-            sender.close()
+            sender.close(exit_hooks.giving_up)
         except Exception:  # one store's failure must not keep the others from closing
             log.exception("runway: closing the connection to %s failed", sender.uri)
 

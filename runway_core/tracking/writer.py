@@ -27,9 +27,10 @@ from runway_core.tracking.sender import Item, Sender
 
 
 class RunWriter:
-    def __init__(self, run_id: str, sender: Sender):
+    def __init__(self, run_id: str, sender: Sender, *, beats: bool = False):
         self.run_id = run_id
         self.sender = sender
+        self.beats = beats  # heart-beats while open: this process records the run's end
         self.buffer = MetricBuffer()
         self.closed = False
         self._lock = threading.Lock()
@@ -62,10 +63,15 @@ class RunWriter:
     def set_tags(self, tags: Mapping[str, str]) -> None:
         self.submit([TagsWrite(run_id=self.run_id, tags=dict(tags))])
 
-    def log_artifact(self, path: str, file: Path, *, kind: str = "file") -> ArtifactPublic | None:
+    def log_artifact(
+        self, path: str, file: Path, *, kind: str = "file", wait: bool = True
+    ) -> ArtifactPublic | None:
         """Upload and wait: the caller gets the stored record (``None`` when the file waits in
-        the spool), or the store's refusal raised here."""
+        the spool), or the store's refusal raised here. ``wait=False``: only queue it."""
         write = UploadWrite(run_id=self.run_id, path=path, file=str(file.resolve()), kind=kind)
+        if not wait:
+            self.submit([write])
+            return None
         return self._wait_for(self.submit([write], wait=True))
 
     def link_artifact(self, path: str, uri: str) -> ArtifactPublic | None:
@@ -104,6 +110,7 @@ class RunWriter:
         """In a forked child: an empty buffer (the parent sends its own points) that keeps
         counting steps where the parent was, on the child's own sender."""
         self.buffer = self.buffer.forked()
+        self.beats = False  # the parent's run: the parent beats for it
         self._lock = threading.Lock()
         self.sender = sender
         self._last = 0

@@ -207,20 +207,34 @@ def test_a_flow_retry_is_the_same_run_with_its_retry_count(
 
 
 @runway.prefect.track
+@flow(name="interrupted")
+def interrupted() -> None:
+    raise KeyboardInterrupt  # Ctrl-C: the flow run ends Crashed
+
+
+@runway.prefect.track
 @flow(name="crashes")
 def crashes() -> None:
-    raise KeyboardInterrupt  # the flow run ends Crashed
+    raise SystemExit(3)  # the flow run ends Crashed too, but nobody stopped it
 
 
-def test_a_crashed_flow_is_a_failed_run(runway_env: LiveServer, project: str) -> None:
+def test_a_flow_stopped_by_ctrl_c_is_a_killed_run_and_another_crash_a_failed_one(
+    runway_env: LiveServer, project: str
+) -> None:
     with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    with pytest.raises(SystemExit):
         crashes()
     with runway.Client(runway_env.url) as client:
         tracking.flush(timeout=10)
-        (run,) = client.search_runs(project=project, limit=None)
-    assert run.status == "failed"
-    assert run.tags["prefect.state"] == "Crashed"
-    assert run.end_time is not None
+        runs = {r.name: r for r in client.search_runs(project=project, limit=None)}
+    assert len(runs) == 2
+    stopped, crashed = sorted(runs.values(), key=lambda r: r.start_time or 0)
+    assert stopped.status == "killed"
+    assert crashed.status == "failed"
+    for run in (stopped, crashed):
+        assert run.tags["prefect.state"] == "Crashed"
+        assert run.end_time is not None
 
 
 # -- .map and concurrency -------------------------------------------------------------------------

@@ -67,3 +67,23 @@ def test_sigterm_marks_the_run_killed_and_keeps_its_points(tmp_path: Path) -> No
         run = client.get_run(out.strip())
         assert run.status.value == "killed"
         assert client.get_metric_history(run.id, "x").total_points == 1000
+
+
+CAUGHT = """
+    import os, signal, runway
+    run = runway.init(project="exit", capture=False)
+    print(run.id, flush=True)
+    run.log({"x": 1.0})
+    try:
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
+        signal.pause()
+    except KeyboardInterrupt:
+        pass  # the script catches it and ends normally
+"""
+
+
+def test_a_run_left_open_by_a_script_that_caught_ctrl_c_ends_killed(tmp_path: Path) -> None:
+    done = run_script(tmp_path / "train.py", CAUGHT)
+    assert done.returncode == 0, done.stderr
+    with runway.Client(str(tmp_path / "runway.db")) as client:
+        assert client.get_run(done.stdout.strip()).status.value == "killed"

@@ -65,6 +65,20 @@ def test_exit_codes_and_stop_requests(store: SqlStore, sqlite_uri: str, tmp_path
     assert statuses == [RunStatus.finished, RunStatus.failed, RunStatus.killed]
 
 
+def test_a_trial_stopped_by_ctrl_c_is_killed(
+    store: SqlStore, sqlite_uri: str, tmp_path: Path
+) -> None:
+    """Exit code 130 (128 + SIGINT: a wrapper or shell reporting a Ctrl-C) or death by SIGINT."""
+    script = tmp_path / "trial.py"
+    script.write_text("import os, signal, sys\nif sys.argv[2] == '0':\n    sys.exit(130)\n"
+                      "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+                      "os.kill(os.getpid(), signal.SIGINT)\n")  # fmt: skip
+    agent, sweep_id = _agent(store, sqlite_uri, [sys.executable, str(script)], 2)
+    for _ in range(2):
+        trial = store.claim_next_trial(sweep_id, agent.worker)
+        assert trial is not None and agent.run_trial(trial, "p", "e").status == RunStatus.killed
+
+
 def test_count_limits_the_trials_an_agent_runs(store: SqlStore, sqlite_uri: str) -> None:
     true = shutil.which("true")
     assert true is not None

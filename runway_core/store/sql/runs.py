@@ -16,8 +16,9 @@ from runway_core.models import Experiment, MetricChunk, MetricSummary, Param, Ru
 from runway_core.models._common import new_id, now_ms
 from runway_core.schemas import MetricSummaryPublic, RunCreate, RunPublic, RunStatus, RunUpdate
 from runway_core.store.sql.acting import may_read
-from runway_core.store.sql.base import SqlBase, row_dict
+from runway_core.store.sql.base import row_dict
 from runway_core.store.sql.compaction import MIN_CHUNKS, compact_series, series_keys
+from runway_core.store.sql.heartbeats import HeartbeatsMixin
 from runway_core.store.sql.slices import in_slices
 from runway_core.validation import (
     check_epoch_ms,
@@ -209,7 +210,7 @@ def check_new_run(run: RunCreate) -> None:
     clean_tags(run.tags)
 
 
-class RunsMixin(SqlBase):
+class RunsMixin(HeartbeatsMixin):
     def _new_run(
         self, session: Session, run: RunCreate, experiments: dict[str, Experiment]
     ) -> tuple[Run, list[Param], list[Tag]]:
@@ -261,6 +262,7 @@ class RunsMixin(SqlBase):
             return load_run_publics(session, rows)
 
     def get_run(self, run_id: str) -> RunPublic:
+        self._sweep_crashed_before_read()
         with self._read() as session:
             run = self._live_run(session, run_id, allow_deleted=True)
             return load_run_publics(session, [run])[0]

@@ -16,7 +16,7 @@ from runway_core.search.hints import child_fields, unknown_key_hints
 from runway_core.search.order import DEFAULT_ORDER, parse_order_by
 from runway_core.search.parser import parse_filter
 from runway_core.search.sort import SortPlan, SortValue, sort_plan
-from runway_core.store.sql.base import SqlBase
+from runway_core.store.sql.heartbeats import HeartbeatsMixin
 from runway_core.store.sql.runs import load_run_publics
 from runway_core.validation import check_text, check_utf8
 
@@ -25,7 +25,7 @@ MAX_EXPERIMENTS = 1000
 MAX_HINT_KEYS = 10_000
 
 
-class SearchMixin(SqlBase):
+class SearchMixin(HeartbeatsMixin):
     def search_runs(self, search: RunSearch) -> RunPage:
         """Runs in ``search``'s experiments or project matching its filter, one page at a time.
 
@@ -38,6 +38,7 @@ class SearchMixin(SqlBase):
             check_utf8(item, f"order_by.{i}")
         keys = parse_order_by(search.order_by or DEFAULT_ORDER)
         expr = parse_filter(search.filter)
+        self._sweep_crashed_before_read()
         filters = plan_filter(expr, self.dialect)
         plan = sort_plan(keys, filters)
         after = plan.decode(search.page_token) if search.page_token else None

@@ -16,6 +16,7 @@ from runway_core.models import Experiment, Project, Run
 from runway_core.schemas import RunCreate, RunPublic
 from runway_core.schemas.writes import (
     CreateRunWrite,
+    HeartbeatWrite,
     MetricsWrite,
     RunStart,
     RunUpdateWrite,
@@ -114,12 +115,14 @@ class WritesMixin(RunsMixin, ArtifactsMixin, TrialsMixin):
         try:
             with self._batch_of_writes(savepoints=False):
                 values = [self._apply_write(write) for write in writes]
+                self._note_heard_from(writes)
         except Exception:
             with self._batch_of_writes():
                 results = apply_writes(cast("Store", self), writes, apply=self._apply_write)
                 invalid = invalid_batch(results)
                 if invalid is not None:
                     raise invalid from None  # undoes the whole batch
+                self._note_heard_from(writes)
             return self._with_stop_signals(writes, results)
         results = [WriteResult(status=200, artifact=value) for value in values]
         return self._with_stop_signals(writes, results)
@@ -141,6 +144,8 @@ class WritesMixin(RunsMixin, ArtifactsMixin, TrialsMixin):
 
     def _apply_write(self, write: ServerWrite) -> Any:
         # Inside a batch nobody reads the run back: creating or updating it skips loading it.
+        if isinstance(write, HeartbeatWrite):
+            return None  # recorded for the whole batch (_note_heard_from)
         if isinstance(write, CreateRunWrite):
             self._ensure_run_retried(write.run)
             return None

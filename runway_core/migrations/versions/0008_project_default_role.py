@@ -4,8 +4,8 @@
 holds in the project. The server sets it on the shared MLflow project
 (``RUNWAY_MLFLOW_DEFAULT_ROLE``); other projects keep NULL: members only, as before.
 
-Revision ID: 0009_project_default_role
-Revises: 0006_auth
+Revision ID: 0008_project_default_role
+Revises: 0007_trial_attempts
 Create Date: 2026-12-07 22:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0009_project_default_role"
+revision = "0008_project_default_role"
 down_revision = "0007_trial_attempts"
 branch_labels = None
 depends_on = None
