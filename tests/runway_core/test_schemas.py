@@ -14,7 +14,8 @@ PAIRS = [
     # Access, like memberships: the server's to apply, not part of the project's public shape.
     (models.Project, schemas.ProjectPublic, {"default_role"}, set()),
     (models.Experiment, schemas.ExperimentPublic, set(), set()),
-    (models.Run, schemas.RunPublic, set(), {"params", "tags", "metrics"}),
+    # When the run's process was last heard from: the server's liveness check, not the run's.
+    (models.Run, schemas.RunPublic, {"heartbeat_at"}, {"params", "tags", "metrics"}),
     (models.ArtifactRecord, schemas.ArtifactPublic, set(), set()),
     (models.Credential, schemas.CredentialPublic, {"blob"}, set()),
     (models.Sweep, schemas.SweepPublic, set(), {"state", "max_trials", "counts", "best"}),
