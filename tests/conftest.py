@@ -134,12 +134,37 @@ NO_TESTS = "no tests were collected: check the test paths and the -k / -m expres
 # worker that runs the group, rather than once per worker.
 XDIST_GROUPS = {"prefect": "prefect", "mlflow": "mlflow"}
 XDIST_FIXTURE_GROUPS = {"weed": "s3"}
+# Markers implied by the fixtures (or parameters) a test uses, so that `-m "not e2e and not
+# postgres"` (scripts/test.sh --quick) leaves out every test that needs them.
+FIXTURE_MARKS = {
+    "pg_uri": "postgres",
+    "empty_pg_uri": "postgres",
+    "module_pg_uri": "postgres",
+    "live_server": "e2e",
+    "live_server_factory": "e2e",
+    "seeded_server": "e2e",
+    "runway_server": "e2e",
+    "browser": "browser",
+    "weed": "s3",
+}
+PARAM_MARKS = {"postgres": "postgres", "postgresql": "postgres", "pg_uri": "postgres"}
+
+
+def _implied_marks(item: pytest.Item) -> set[str]:
+    marks = {FIXTURE_MARKS[f] for f in getattr(item, "fixturenames", ()) if f in FIXTURE_MARKS}
+    callspec = getattr(item, "callspec", None)
+    for value in callspec.params.values() if callspec else ():
+        if isinstance(value, str) and value in PARAM_MARKS:
+            marks.add(PARAM_MARKS[value])
+    return marks
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks (--dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     tests = Path(__file__).parent
     for item in items:
+        for mark in _implied_marks(item) - {m.name for m in item.iter_markers()}:
+            item.add_marker(mark)
         if item.get_closest_marker("xdist_group"):
             continue
         folder = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
