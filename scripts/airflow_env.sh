@@ -14,7 +14,6 @@ done
 [ -n "$py" ] || { echo "error: Python 3.10 or newer is needed" >&2; exit 1; }
 if [ ! -x .venv-airflow/bin/python ]; then
   "$py" -m venv .venv-airflow
-  .venv-airflow/bin/python -m pip install -q --upgrade pip
 fi
 stamp=".venv-airflow/.installed-$(cat pyproject.toml scripts/airflow_env.sh | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
@@ -30,10 +29,10 @@ if [ ! -f "$stamp" ]; then
     set --
   fi
   echo "installing apache-airflow==$airflow_version and runway-tracker[airflow] into .venv-airflow …"
-  .venv-airflow/bin/python -m pip install -q "$@" "apache-airflow==$airflow_version" \
+  bash scripts/pip_install.sh .venv-airflow "$@" "apache-airflow==$airflow_version" \
     "pytest>=8" "pytest-timeout>=2.3"
   # Runway itself without the constraints: its own pins are not Airflow's business.
-  .venv-airflow/bin/python -m pip install -q -e ".[airflow]"
+  bash scripts/pip_install.sh .venv-airflow -e ".[airflow]"
   rm -f .venv-airflow/.installed-*
   touch "$stamp"
 fi

@@ -11,9 +11,8 @@ stamp=".venv-mlflow/.installed-mlflow-${version}"
 if [ ! -x .venv-mlflow/bin/python ]; then
   base="$(.venv/bin/python -c 'import sys; print(sys._base_executable)')"
   "$base" -m venv .venv-mlflow
-  .venv-mlflow/bin/python -m pip install -q --upgrade pip
 fi
 echo "installing mlflow==${version} into .venv-mlflow …"
-.venv-mlflow/bin/python -m pip install -q "mlflow==${version}"
+bash scripts/pip_install.sh .venv-mlflow "mlflow==${version}"
 rm -f .venv-mlflow/.installed-mlflow-*
 touch "$stamp"

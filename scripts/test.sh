@@ -8,9 +8,30 @@
 # pins clash with the server's; its tests run there, against a `runway server` from .venv,
 # while the main suite runs).
 # RUNWAY_SKIP_AIRFLOW=1 leaves the Airflow part out of a quick local run.
+#
+# --quick (first argument): the inner loop — the unit layer only (no e2e, postgres, browser or s3
+# tests, no Prefect, MLflow-server or Airflow parts, no side environments, no docs build).
+# The main pytest run uses pytest-xdist: RUNWAY_TEST_WORKERS workers (default: the number of
+# cores, at most 4; 0 runs serially). Every run ends with the 15 slowest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=""
+if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
+cores="$(nproc 2>/dev/null || echo 2)"
+workers="${RUNWAY_TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}"
+xdist=()
+if [ "$workers" != "0" ]; then xdist=(-n "$workers" --dist loadgroup); fi
 bash scripts/bootstrap.sh all,dev
+if [ -n "$quick" ]; then
+  bash scripts/services.sh
+  echo "== ruff"
+  .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
+  echo "== pytest (quick: the unit layer)"
+  exec .venv/bin/pytest "${xdist[@]}" --durations=15 \
+    -m "not e2e and not postgres and not browser and not s3" \
+    --ignore=tests/prefect --ignore=tests/mlflow "$@"
+fi
 logs="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT  # an early failure stops the background work
 bash scripts/mlflow_env.sh >"$logs/mlflow_env.log" 2>&1 &
@@ -48,7 +69,7 @@ side_env "$mlflow_env" mlflow_env
 echo "== pytest"
 # No path given: pyproject's testpaths (tests/); a path given runs only that part.
 status=0
-.venv/bin/pytest "$@" || status=$?
+.venv/bin/pytest "${xdist[@]}" --durations=15 "$@" || status=$?
 if [ -n "$airflow" ]; then
   echo "== airflow (tests_airflow in .venv-airflow)"
   wait "$airflow" || status=1

@@ -14,7 +14,7 @@ from runway_core.store.sql.engine import alembic_config, current_revision, make_
 FIRST_REVISION = "0001"
 
 
-@pytest.fixture(params=["sqlite_uri", "pg_uri"])
+@pytest.fixture(params=["empty_sqlite_uri", "empty_pg_uri"])
 def db_uri(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(request.param))
 

@@ -27,8 +27,9 @@ def _sync_cli(spool: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_offline_mode_writes_only_the_spool_and_sync_uploads_it(
-    sqlite_uri: str, spool_dir: Path, tmp_path: Path
+    empty_sqlite_uri: str, spool_dir: Path, tmp_path: Path
 ) -> None:
+    sqlite_uri = empty_sqlite_uri  # no file yet: offline mode must not create it
     artifact = tmp_path / "notes.txt"
     artifact.write_text("v1")
     with runway.init(
