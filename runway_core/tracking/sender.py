@@ -158,9 +158,12 @@ class Sender:
     def submit(self, items: list[Item], *, wait: bool = False) -> int:
         """Queue items; returns the sequence number of the last one (for ``wait``)."""
         with self._cond:
-            for item in items:
-                self._queued += 1
-                self._queue.append((self._queued, item))
+            # Queued in one call before the count moves: a Ctrl-C landing in between leaves the
+            # count behind the queue (a flush returns early; close() still sends everything),
+            # never ahead of it (a flush would wait for an item that is not there).
+            numbered = [(self._queued + i, item) for i, item in enumerate(items, 1)]
+            self._queue.extend(numbered)
+            self._queued += len(numbered)
             if wait:
                 self._outcomes[self._queued] = None
             self._cond.notify_all()
