@@ -31,6 +31,9 @@ from runway_core.errors import InvalidInput, NotFound, Unauthorized
 from runway_core.processes import free_port
 from runway_core.schemas.writes import RunStart
 
+# The first test here also pays for starting `airflow standalone` (20 s idle, 100+ s when the
+# main suite's workers share the 2 cores); pytest-timeout counts fixture setup in the test.
+pytestmark = pytest.mark.timeout(900)
 T = TypeVar("T")
 PASSWORD = "runway-test-password"
 
