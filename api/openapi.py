@@ -25,10 +25,11 @@ class ErrorDetail(BaseModel):
     message: str
     field: str | None = None
     position: int | None = None
+    retry_after: int | None = None  # 429: seconds to wait, as the Retry-After header
 
 
 class ErrorBody(BaseModel):
-    """Every error response: ``{"error": {code, message, field?, position?}}``."""
+    """Every error response: ``{"error": {code, message, field?, position?, retry_after?}}``."""
 
     error: ErrorDetail
 

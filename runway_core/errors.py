@@ -8,6 +8,8 @@
      ├─ NotFound                404  an id or name does not exist
      ├─ AlreadyExists           409  a unique name is taken
      ├─ Conflict                409  the write contradicts stored state (e.g. a param's value)
+     ├─ UsageError              409  the API used out of order: logging before init(), or to a
+     │                               finished run
      ├─ RequestTimeout          408  the request body stalled or came too slowly
      ├─ PayloadTooLarge         413
      ├─ TooManyRequests         429  e.g. too many failed authentications (``retry_after`` s)
@@ -77,6 +79,13 @@ class Conflict(RunwayError):
     status = 409
 
 
+class UsageError(RunwayError):
+    """A call the run's state does not allow (a programming mistake, not bad data)."""
+
+    code = "USAGE_ERROR"
+    status = 409
+
+
 class RequestTimeout(RunwayError):
     code = "REQUEST_TIMEOUT"
     status = 408
@@ -102,6 +111,9 @@ class TooManyRequests(RunwayError):
         super().__init__(message, field=field, position=position)
         self.retry_after = retry_after
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "retry_after": self.retry_after}
+
 
 class ServerMisconfigured(RunwayError):
     code = "SERVER_MISCONFIGURED"
@@ -123,6 +135,7 @@ _BY_CODE: dict[str, type[RunwayError]] = {
         NotFound,
         AlreadyExists,
         Conflict,
+        UsageError,
         RequestTimeout,
         PayloadTooLarge,
         TooManyRequests,
@@ -135,9 +148,10 @@ _BY_CODE: dict[str, type[RunwayError]] = {
 def error_from_dict(body: dict[str, Any], status: int) -> RunwayError:
     """Rebuild the exception a server raised from its JSON error body."""
     cls = _BY_CODE.get(str(body.get("code")), RunwayError)
-    err = cls(
-        str(body.get("message", f"HTTP {status}")),
-        field=body.get("field"),
-        position=body.get("position"),
-    )
-    return err
+    message = str(body.get("message", f"HTTP {status}"))
+    field, position = body.get("field"), body.get("position")
+    if cls is TooManyRequests:
+        wait = body.get("retry_after")
+        retry_after = wait if isinstance(wait, int) and not isinstance(wait, bool) else 60
+        return TooManyRequests(message, retry_after=retry_after, field=field, position=position)
+    return cls(message, field=field, position=position)

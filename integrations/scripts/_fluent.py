@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from runway_core.errors import RunwayError
+from runway_core.errors import UsageError
 from runway_core.tracking import announce, current_run, start_run
 from runway_core.tracking.context import parent_run, take_run_end
 from runway_core.tracking.repro import CaptureParts
@@ -94,5 +94,5 @@ def finish(status: str = "finished") -> None:
 def _require_active(call: str) -> RunSession:
     run = current_run()
     if run is None:
-        raise RunwayError(f"runway.{call}() needs a run: call runway.init(...) first")
+        raise UsageError(f"runway.{call}() needs a run: call runway.init(...) first")
     return run

@@ -16,6 +16,7 @@ from runway_core.errors import (
     StoreUnavailable,
     TooManyRequests,
     Unauthorized,
+    UsageError,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "StoreUnavailable",
     "TooManyRequests",
     "Unauthorized",
+    "UsageError",
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from runway_core.errors import Conflict, RunwayError
+from runway_core.errors import Conflict, UsageError
 from runway_core.schemas import RunStatus, RunUpdate, now_ms
 from runway_core.schemas.sweep import STOPPED_TAG
 from runway_core.schemas.writes import RunUpdateWrite
@@ -94,7 +94,7 @@ class RunSession(RunFiles):
         (starting at 0). NaN is stored as a gap; ±inf as NaN. Raises ``InvalidInput`` here,
         at the call, for a bad key or a non-numeric value (and then logs nothing of the call)."""
         if self.status != "running":
-            raise RunwayError(f"run {self.name!r} is {self.status}; start a new one to log more")
+            raise UsageError(f"run {self.name!r} is {self.status}; start a new one to log more")
         self._add(metrics, step)
         if self._buffer.pending >= FLUSH_POINTS:
             self._wake()
@@ -211,16 +211,16 @@ class RunSession(RunFiles):
 
     def _live_writer(self, *, allow_finished: bool = False) -> RunWriter:
         if self._writer is None:
-            raise RunwayError("this run has no writer")
+            raise UsageError("this run has no writer")
         if self.finished and not allow_finished:
-            raise RunwayError(f"run {self.name!r} is {self.status}; start a new one to log more")
+            raise UsageError(f"run {self.name!r} is {self.status}; start a new one to log more")
         return self._writer
 
     def _store_for_reads(self) -> Any:
         writer = self._live_writer(allow_finished=True)
         store = writer.sender.store
         if store is None:
-            raise RunwayError("download_artifacts needs a tracking store (the run is offline)")
+            raise UsageError("download_artifacts needs a tracking store (the run is offline)")
         writer.flush()
         return store
 

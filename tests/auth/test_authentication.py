@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from runway.api.app import create_app
 from runway_core.auth.tokens import hash_token, matches
+from runway_core.errors import TooManyRequests, error_from_dict
 from runway_core.schemas.auth import UserCreate
 from runway_core.store.sql import SqlStore
 from tests.auth.conftest import auth_settings
@@ -64,6 +65,11 @@ def test_failed_authentications_are_rate_limited_per_address(tmp_path: Path) -> 
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["retry-after"]) <= 61
         assert limited.json()["error"]["code"] == "TOO_MANY_REQUESTS"
+        # The wait travels in the body too, so HttpStore's TooManyRequests keeps it.
+        wait = int(limited.headers["retry-after"])
+        assert limited.json()["error"]["retry_after"] == wait
+        rebuilt = error_from_dict(limited.json()["error"], 429)
+        assert isinstance(rebuilt, TooManyRequests) and rebuilt.retry_after == wait
         # A valid token from the same address is never refused for the failures of others.
         assert client.get("/api/v1/projects", headers=good).status_code == 200
         assert client.get("/api/v1/projects", headers=bad).status_code == 429

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,13 +59,23 @@ def test_import_runway_is_light() -> None:
 
 def test_module_level_calls_before_init_raise_a_clear_error() -> None:
     assert runway.active_run() is None
-    with pytest.raises(runway.RunwayError, match=r"call runway.init\(\.\.\.\) first"):
+    # A usage mistake has its own class (a 409 over HTTP), not a bare RunwayError (a 500).
+    with pytest.raises(runway.errors.UsageError, match=r"call runway.init\(\.\.\.\) first"):
         runway.log({"loss": 1.0})
-    with pytest.raises(runway.RunwayError, match="init"):
+    with pytest.raises(runway.errors.UsageError, match="init"):
         runway.log_params({"a": 1})
-    with pytest.raises(runway.RunwayError, match="init"):
+    with pytest.raises(runway.errors.UsageError, match="init"):
         runway.set_tags({"a": "b"})
     runway.finish()  # no active run: nothing to do, no error
+    assert runway.errors.UsageError.status == 409
+
+
+def test_logging_to_a_finished_run_is_a_usage_error(tmp_path: Path) -> None:
+    run = runway.init(project="p", tracking_uri=f"sqlite:///{tmp_path / 'u.db'}", capture=False)
+    run.log({"loss": 1.0})
+    run.finish()
+    with pytest.raises(runway.errors.UsageError, match="is finished; start a new one"):
+        run.log({"loss": 0.5})
 
 
 def test_runway_errors_is_the_error_hierarchy() -> None:
