@@ -226,3 +226,23 @@ def test_unexpected_errors_are_500_without_internals(app: Any) -> None:
         err = error(c.get("/boom"), 500)
     assert err["code"] == "INTERNAL"
     assert "secret" not in err["message"] and "RuntimeError" not in err["message"]
+
+
+def test_the_databases_own_words_never_reach_the_client(
+    client: TestClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database failure answers in Runway's words; the database's (table and column names,
+    values, driver text) go to the server's log only."""
+    import sqlite3
+
+    project = ok(client.post(API + "/projects", json={"name": "p"}), 201)
+    db = settings.backend_uri.removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:  # the table goes missing under the running server
+        conn.execute("DROP TABLE experiments")
+    with caplog.at_level("WARNING", logger="runway.store"):
+        response = client.get(f"{API}/projects/{project['id']}/experiments")
+    body = error(response, 503)
+    assert body["code"] == "STORE_UNAVAILABLE"
+    assert "experiments" not in body["message"] and "no such table" not in body["message"]
+    assert "the server's log says why" in body["message"]
+    assert any("no such table" in r.getMessage() for r in caplog.records)

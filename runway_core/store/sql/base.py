@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -14,13 +15,20 @@ from sqlmodel import Session, SQLModel
 from runway_core.errors import AlreadyExists, InvalidInput, NotFound, StoreUnavailable
 from runway_core.models import Run
 
+log = logging.getLogger("runway.store")
+
+
+def _log_database_error(said: str, exc: Exception) -> None:
+    log.warning("%s: %s", said, getattr(exc, "orig", exc))
+
 
 def _invalid_value(exc: DataError) -> InvalidInput:
     """A value the database refused (NUL in text on PostgreSQL, a number out of range…).
 
     Validation refuses these first; this keeps any it misses a 400 rather than a 500.
     """
-    return InvalidInput(f"a value cannot be stored: {exc.orig}")
+    _log_database_error("a value cannot be stored", exc)
+    return InvalidInput("a value cannot be stored (too large, or a character the database refuses)")
 
 
 def _not_utf8(exc: UnicodeEncodeError) -> InvalidInput:
@@ -40,15 +48,27 @@ def _database_errors(conflict_message: str | None = None) -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
+        # The database's own words stay in the server's log: they name tables, columns and
+        # values, which are not the client's business (and may be another user's).
         text = str(exc.orig).lower()
         if "foreign key" in text:
-            raise NotFound(f"a referenced record does not exist: {exc.orig}") from exc
+            _log_database_error("a referenced record does not exist", exc)
+            raise NotFound("a referenced record does not exist") from exc
         if "not null" in text or "not-null" in text or "check constraint" in text:
             # A value the validation let through; still the client's input, not a clash.
-            raise InvalidInput(f"invalid value: {exc.orig}") from exc
-        raise AlreadyExists(conflict_message or f"already exists: {exc.orig}") from exc
+            _log_database_error("invalid value", exc)
+            raise InvalidInput(
+                "invalid value: a required field is missing or out of range"
+            ) from exc
+        _log_database_error("already exists", exc)
+        raise AlreadyExists(
+            conflict_message or "a record with these values already exists"
+        ) from exc
     except OperationalError as exc:
-        raise StoreUnavailable(f"database error: {exc.orig}") from exc
+        _log_database_error("the database refused the operation", exc)
+        raise StoreUnavailable(
+            "the database refused the operation (the server's log says why)"
+        ) from exc
     except DataError as exc:
         raise _invalid_value(exc) from exc
     except UnicodeEncodeError as exc:
