@@ -25,6 +25,22 @@ LAST_USED_RESOLUTION_MS = 60_000
 _DUMMY_HASH = hash_token("rwt_0000000000000000_unknown")
 
 
+def held_role(session: Session, user_id: str, project_id: str) -> str | None:
+    """The role a (non-admin) user holds in a project: its membership's, else the project's
+    default role for every user; ``None`` for none (or no such project)."""
+    member = and_(
+        col(ProjectMember.project_id) == col(Project.id),
+        col(ProjectMember.user_id) == user_id,
+    )
+    found = session.execute(
+        select(col(ProjectMember.role), col(Project.default_role))
+        .select_from(Project)
+        .outerjoin(ProjectMember, member)
+        .where(col(Project.id) == project_id)
+    ).first()
+    return None if found is None else found[0] or found[1]
+
+
 @dataclass(frozen=True)
 class Principal:
     """The caller a valid token stands for."""
@@ -75,18 +91,8 @@ class AccessService:
         membership's, else the project's default role for every user (``None``: no role)."""
         if principal.admin:
             return "admin"
-        member = and_(
-            col(ProjectMember.project_id) == col(Project.id),
-            col(ProjectMember.user_id) == principal.user_id,
-        )
         with Session(self._engine) as session:
-            found = session.execute(
-                select(col(ProjectMember.role), col(Project.default_role))
-                .select_from(Project)
-                .outerjoin(ProjectMember, member)
-                .where(col(Project.id) == project_id)
-            ).first()
-        role = None if found is None else found[0] or found[1]
+            role = held_role(session, principal.user_id, project_id)
         return role if role in ("read", "write", "admin") else None  # type: ignore[return-value]
 
     def allows(self, principal: Principal, project_id: str, role: Role) -> bool:

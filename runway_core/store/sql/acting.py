@@ -24,10 +24,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
 from runway_core.auth.roles import Role, role_at_least
+from runway_core.auth.service import held_role
 from runway_core.errors import AlreadyExists, Forbidden, NotFound, RunwayError
 from runway_core.models import Project, ProjectMember
 
@@ -77,19 +78,7 @@ def member_projects(actor: Actor) -> Select[Any]:
 
 def role_of(session: Session, actor: Actor, project_id: str) -> str | None:
     """The actor's membership role in the project, else the project's default role."""
-    if actor.admin:
-        return "admin"
-    member = and_(
-        col(ProjectMember.project_id) == col(Project.id),
-        col(ProjectMember.user_id) == actor.user_id,
-    )
-    found = session.execute(
-        select(col(ProjectMember.role), col(Project.default_role))
-        .select_from(Project)
-        .outerjoin(ProjectMember, member)
-        .where(col(Project.id) == project_id)
-    ).first()
-    return None if found is None else found[0] or found[1]
+    return "admin" if actor.admin else held_role(session, actor.user_id, project_id)
 
 
 def require_role(
